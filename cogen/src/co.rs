@@ -1,0 +1,586 @@
+//! The handle a body yields through, and the futures its methods return.
+
+use core::convert::Infallible;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::airlock::{Airlock, Key, Outgoing};
+use crate::delegate::{Delegate, IterDelegate};
+use crate::state::Suspension;
+use crate::step::{Input, Step};
+
+/// An interrupt delivered at a suspended `yield`: what Python raises there with `throw(e)`
+/// and `close()`.
+///
+/// Only bodies that ask for interrupts see them, through [`Yield::catch`] and
+/// [`YieldFrom::catch`]; at a plain `co.yield_(v).await` a throw or close propagates at once
+/// (the body is dropped, so its destructors run as its `finally` blocks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interrupt<E> {
+    /// `throw(e)`: an error raised at the yield.
+    Throw(E),
+    /// `close()`: Python's `GeneratorExit`. A body that sees it should clean up and return
+    /// (the return value becomes `close()`'s result) or re-raise it with [`Co::raise`]; a body
+    /// that yields instead has "ignored the close request".
+    Close,
+}
+
+/// The yield handle of a generator body: Python's `yield` and `yield from`.
+///
+/// A body receives its `Co` as the argument of the async closure given to
+/// [`generator`](crate::generator) or [`coroutine`](crate::coroutine). Type parameters mirror
+/// Python's `Generator[YieldType, SendType, ReturnType]`: `Y` is what the body yields, `S` what
+/// a `yield` evaluates to (what `send` puts in), `E` the error type `throw` raises in it.
+///
+/// The lifetime `'b` is a brand: the body is called for *every* `'b`, so it cannot store its
+/// `Co` anywhere that outlives the body. Together with a run-time identity check, this is what
+/// makes every misuse of a handle a compile error or a clear panic, never undefined behaviour:
+///
+/// ```compile_fail
+/// // A handle cannot escape its body (it would outlive its generator).
+/// let mut stash = None;
+/// let g = cogen::generator(async |co: cogen::Co<'_, u32>| {
+///     stash = Some(co);
+/// });
+/// ```
+///
+/// ```compile_fail
+/// // Two yields cannot be in flight at once: each borrows the handle mutably.
+/// let g = cogen::generator(async |mut co: cogen::Co<'_, u32>| {
+///     let a = co.yield_(1);
+///     let b = co.yield_(2);
+///     a.await;
+///     b.await;
+/// });
+/// ```
+///
+/// ```compile_fail
+/// // A handle is not `Sync`: it cannot be shared with another thread.
+/// fn sync<T: Sync>(_: &T) {}
+/// let g = cogen::generator(async |co: cogen::Co<'_, u32>| sync(&co));
+/// ```
+///
+/// ```compile_fail
+/// // `Co` is invariant in the yield type: a body of a generator of `&'static str` cannot
+/// // yield a shorter-lived reference (async-stream #107).
+/// fn make() -> cogen::BoxGen<'static, &'static str> {
+///     cogen::generator(async |mut co: cogen::Co<'_, &'static str>| {
+///         let local = String::from("short");
+///         co.yield_(&local).await;
+///     })
+///     .boxed_dyn()
+/// }
+/// ```
+pub struct Co<'b, Y, S = (), E = Infallible> {
+    key: Key<Y, S, E>,
+    // Invariant in `'b`: the body is generic over it, so a `Co` cannot be unified with any
+    // lifetime outside the body.
+    _brand: PhantomData<fn(&'b ()) -> &'b ()>,
+}
+
+impl<Y, S, E> fmt::Debug for Co<'_, Y, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Co").finish_non_exhaustive()
+    }
+}
+
+impl<'b, Y, S, E> Co<'b, Y, S, E> {
+    pub(crate) fn new(key: Key<Y, S, E>) -> Self {
+        Co {
+            key,
+            _brand: PhantomData,
+        }
+    }
+
+    /// Yields `value` to whoever resumed the generator; evaluates to the value sent in when it
+    /// is resumed (Python's `x = yield value`).
+    ///
+    /// A throw or close that arrives while suspended here is not seen by the body: the body is
+    /// dropped, its destructors run innermost first, and the throw's error goes back to the
+    /// thrower. Use [`Yield::catch`] to handle them.
+    ///
+    /// # Panics
+    ///
+    /// When awaited outside its own generator's body (in another generator's body, or under
+    /// an executor), or after a second yield was started in the same resume by polling
+    /// futures by hand.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = cogen::pin!(cogen::generator(async |mut co| {
+    ///     co.yield_("a").await;
+    ///     co.yield_("b").await;
+    /// }));
+    /// assert_eq!(g.collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    #[inline]
+    pub fn yield_(&mut self, value: Y) -> Yield<'_, Y, S, E> {
+        Yield {
+            key: &mut self.key,
+            value: Some(value),
+        }
+    }
+
+    /// Delegates to a sub-generator (Python's `yield from`): yields everything it yields,
+    /// forwards every sent value, throw and close to it, and evaluates to its return value.
+    ///
+    /// A throw the sub-generator does not handle is raised here; at a plain
+    /// `co.yield_from(g).await` it propagates further (the body is dropped and the error goes
+    /// back to the thrower). Use [`YieldFrom::catch`] to handle it here. On close, the
+    /// sub-generator is closed first, then this body.
+    ///
+    /// The sub-generator can be a generator by value (it is pinned inside the delegation, no
+    /// allocation), a [`Pinned`](crate::Pinned) or a [`Boxed`](crate::Boxed) handle, or any type
+    /// implementing [`Delegate`].
+    ///
+    /// # Panics
+    ///
+    /// As [`yield_`](Co::yield_); also if the sub-generator had already started (its suspended
+    /// `yield` would need a value, which Python's `next()` fakes with `None`), or had already
+    /// finished and its return value was taken (Python evaluates to `None` there).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cogen::{Co, generator};
+    ///
+    /// let g = cogen::pin!(generator(async |mut co| {
+    ///     let sub = generator(async |mut co: Co<'_, i32>| {
+    ///         co.yield_(1).await;
+    ///         co.yield_(2).await;
+    ///         "sub done"
+    ///     });
+    ///     let r = co.yield_from(sub).await;
+    ///     assert_eq!(r, "sub done");
+    ///     co.yield_(3).await;
+    /// }));
+    /// assert_eq!(g.collect::<Vec<_>>(), [1, 2, 3]);
+    /// ```
+    #[inline]
+    pub fn yield_from<G>(&mut self, sub: G) -> YieldFrom<'_, G, Y, S, E>
+    where
+        G: Delegate<Yield = Y, Resume = S, Error = E>,
+    {
+        YieldFrom {
+            key: &mut self.key,
+            sub,
+            started: false,
+        }
+    }
+
+    /// Raises an interrupt out of the body (Python's `raise` inside a handler): a
+    /// `Throw(e)` makes the current resume report [`Step::Raised(e)`](Step::Raised), a
+    /// `Close` ends the generator as a propagated close request (`close()` then succeeds with
+    /// no value). The body is dropped; the returned future never completes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cogen::{Co, Interrupt, Step, coroutine};
+    ///
+    /// let g = cogen::pin!(coroutine(async |mut co: Co<'_, u32, (), String>| {
+    ///     match co.yield_(1).catch().await {
+    ///         Err(Interrupt::Throw(e)) if e == "retry" => co.yield_(2).await,
+    ///         Err(other) => co.raise(other).await, // re-raise anything else
+    ///         Ok(()) => {}
+    ///     }
+    /// }));
+    /// assert_eq!(g.start(), Step::Yielded(1));
+    /// assert_eq!(g.throw("boom".to_string()), Step::Raised("boom".to_string()));
+    /// ```
+    pub fn raise<T>(&mut self, interrupt: Interrupt<E>) -> Raise<'_, Y, S, E, T> {
+        Raise {
+            key: &mut self.key,
+            interrupt: Some(interrupt),
+            _out: PhantomData,
+        }
+    }
+}
+
+impl<Y, E> Co<'_, Y, (), E> {
+    /// Delegates to any iterable (Python's `yield from iterable`): yields every item, and
+    /// evaluates to `()` when it is exhausted.
+    ///
+    /// An iterator has no `throw` or `close`: a throw is raised directly in this body and the
+    /// iterator is just dropped, as PEP 380 says. Iterators cannot receive values, so this is
+    /// only available to generators whose resume type is `()` (Python would raise
+    /// `AttributeError` on `send`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let g = cogen::pin!(cogen::generator(async |mut co| {
+    ///     co.yield_from_iter(0..3).await;
+    ///     co.yield_from_iter(vec![10, 20]).await;
+    /// }));
+    /// assert_eq!(g.collect::<Vec<_>>(), [0, 1, 2, 10, 20]);
+    /// ```
+    #[inline]
+    pub fn yield_from_iter<I>(
+        &mut self,
+        iter: I,
+    ) -> YieldFrom<'_, IterDelegate<I::IntoIter, E>, Y, (), E>
+    where
+        I: IntoIterator<Item = Y>,
+    {
+        self.yield_from(IterDelegate::new(iter.into_iter()))
+    }
+}
+
+/// Stores a yielded value in the airlock.
+///
+/// # Safety
+///
+/// `airlock` must come from [`Key::airlock`] in the current poll.
+#[inline]
+unsafe fn put<Y, S, E>(airlock: *mut Airlock<Y, S, E>, outgoing: Outgoing<Y, E>) {
+    // SAFETY: per the caller, `airlock` is this poll's live airlock; nothing else borrows it
+    // during the poll (`Phase` invariant 4), and we hold no other reference into it.
+    let slot = unsafe { &mut (*airlock).outgoing };
+    if !matches!(slot, Outgoing::Empty) {
+        two_yields()
+    }
+    *slot = outgoing;
+}
+
+/// Takes the resume's input from the airlock.
+///
+/// # Safety
+///
+/// As [`put`].
+#[inline]
+unsafe fn take<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Option<Input<S, E>> {
+    // SAFETY: as in `put`.
+    unsafe { (*airlock).incoming.take() }
+}
+
+#[cold]
+#[inline(never)]
+fn two_yields() -> ! {
+    panic!("a cogen generator body suspended twice in one resume: only one yield can be in flight")
+}
+
+#[cold]
+#[inline(never)]
+fn polled_out_of_turn() -> ! {
+    panic!("a cogen yield future was polled again before its generator was resumed")
+}
+
+/// The future of [`Co::yield_`]: evaluates to the value sent in.
+#[must_use = "a yield does nothing unless awaited"]
+pub struct Yield<'c, Y, S, E> {
+    // A mutable borrow of the `Co`: two yields cannot be in flight at once, and the future is
+    // `Send` exactly when the handle is.
+    key: &'c mut Key<Y, S, E>,
+    value: Option<Y>,
+}
+
+impl<Y, S, E> fmt::Debug for Yield<'_, Y, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Yield")
+            .field("pending", &self.value.is_some())
+            .finish()
+    }
+}
+
+// No field is structurally pinned: the value is moved out on the first poll.
+impl<Y, S, E> Unpin for Yield<'_, Y, S, E> {}
+
+impl<'c, Y, S, E> Yield<'c, Y, S, E> {
+    /// Lets the body see a throw or close that arrives while suspended here: the yield
+    /// evaluates to `Err(interrupt)` instead of propagating it (Python's
+    /// `try: x = yield v` / `except E:` / `except GeneratorExit:`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cogen::{Co, Interrupt, Step, coroutine};
+    ///
+    /// let g = cogen::pin!(coroutine(async |mut co: Co<'_, &str, (), String>| {
+    ///     loop {
+    ///         match co.yield_("ready").catch().await {
+    ///             Ok(()) => {}
+    ///             Err(Interrupt::Throw(e)) => co.yield_("handled").await,
+    ///             Err(Interrupt::Close) => return "cleaned up",
+    ///         }
+    ///     }
+    /// }));
+    /// assert_eq!(g.start(), Step::Yielded("ready"));
+    /// assert_eq!(g.throw("oops".into()), Step::Yielded("handled"));
+    /// assert_eq!(g.send(()), Step::Yielded("ready"));
+    /// assert_eq!(g.close(), Ok(Some("cleaned up"))); // Python 3.13's close() value
+    /// ```
+    pub fn catch(self) -> YieldCatch<'c, Y, S, E> {
+        YieldCatch {
+            key: self.key,
+            value: self.value,
+        }
+    }
+}
+
+impl<Y, S, E> Future for Yield<'_, Y, S, E> {
+    type Output = S;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S> {
+        let airlock = self.key.airlock(cx.waker());
+        if let Some(value) = self.value.take() {
+            // SAFETY: `airlock` is from `Key::airlock` in this poll.
+            unsafe { put(airlock, Outgoing::Yield(value, Suspension::Plain)) };
+            return Poll::Pending;
+        }
+        // SAFETY: as above.
+        match unsafe { take(airlock) } {
+            Some(Input::Send(s)) => Poll::Ready(s),
+            // Normally the generator drops a body suspended at a plain yield instead of polling
+            // it with an interrupt; a yield future kept alive by hand across resumes can still
+            // meet one, and propagates it as a plain yield should.
+            Some(Input::Throw(e)) => {
+                // SAFETY: as above.
+                unsafe { put(airlock, Outgoing::Raise(e)) };
+                Poll::Pending
+            }
+            Some(Input::Close) => {
+                // SAFETY: as above.
+                unsafe { put(airlock, Outgoing::Exit) };
+                Poll::Pending
+            }
+            Some(Input::Start) | None => polled_out_of_turn(),
+        }
+    }
+}
+
+/// The future of [`Yield::catch`]: evaluates to the sent value, or to the interrupt that
+/// arrived while suspended.
+#[must_use = "a yield does nothing unless awaited"]
+pub struct YieldCatch<'c, Y, S, E> {
+    key: &'c mut Key<Y, S, E>,
+    value: Option<Y>,
+}
+
+impl<Y, S, E> fmt::Debug for YieldCatch<'_, Y, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("YieldCatch")
+            .field("pending", &self.value.is_some())
+            .finish()
+    }
+}
+
+// No field is structurally pinned: the value is moved out on the first poll.
+impl<Y, S, E> Unpin for YieldCatch<'_, Y, S, E> {}
+
+impl<Y, S, E> Future for YieldCatch<'_, Y, S, E> {
+    type Output = Result<S, Interrupt<E>>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let airlock = self.key.airlock(cx.waker());
+        if let Some(value) = self.value.take() {
+            // SAFETY: `airlock` is from `Key::airlock` in this poll.
+            unsafe { put(airlock, Outgoing::Yield(value, Suspension::Catching)) };
+            return Poll::Pending;
+        }
+        // SAFETY: as above.
+        match unsafe { take(airlock) } {
+            Some(Input::Send(s)) => Poll::Ready(Ok(s)),
+            Some(Input::Throw(e)) => Poll::Ready(Err(Interrupt::Throw(e))),
+            Some(Input::Close) => Poll::Ready(Err(Interrupt::Close)),
+            Some(Input::Start) | None => polled_out_of_turn(),
+        }
+    }
+}
+
+/// The future of [`Co::raise`]: never completes; the generator ends with the interrupt.
+#[must_use = "a raise does nothing unless awaited"]
+pub struct Raise<'c, Y, S, E, T> {
+    key: &'c mut Key<Y, S, E>,
+    interrupt: Option<Interrupt<E>>,
+    _out: PhantomData<fn() -> T>,
+}
+
+impl<Y, S, E, T> fmt::Debug for Raise<'_, Y, S, E, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Raise").finish_non_exhaustive()
+    }
+}
+
+// No field is structurally pinned.
+impl<Y, S, E, T> Unpin for Raise<'_, Y, S, E, T> {}
+
+impl<Y, S, E, T> Future for Raise<'_, Y, S, E, T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let airlock = self.key.airlock(cx.waker());
+        let outgoing = match self.interrupt.take() {
+            Some(Interrupt::Throw(e)) => Outgoing::Raise(e),
+            Some(Interrupt::Close) => Outgoing::Exit,
+            None => polled_out_of_turn(),
+        };
+        // SAFETY: `airlock` is from `Key::airlock` in this poll.
+        unsafe { put(airlock, outgoing) };
+        Poll::Pending
+    }
+}
+
+/// The future of [`Co::yield_from`]: evaluates to the sub-generator's return value.
+#[must_use = "a delegation does nothing unless awaited"]
+pub struct YieldFrom<'c, G, Y, S, E> {
+    key: &'c mut Key<Y, S, E>,
+    // Structurally pinned: a generator given by value is resumed in place.
+    sub: G,
+    started: bool,
+}
+
+impl<G, Y, S, E> fmt::Debug for YieldFrom<'_, G, Y, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("YieldFrom")
+            .field("started", &self.started)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
+    /// Lets the body see an interrupt that the sub-generator did not absorb: the delegation
+    /// evaluates to `Err(interrupt)` at this point instead of propagating it (Python's
+    /// `try: r = yield from g` / `except E:`).
+    pub fn catch(self) -> YieldFromCatch<'c, G, Y, S, E> {
+        YieldFromCatch { inner: self }
+    }
+
+    /// One step of PEP 380's expansion. With `catch`, an interrupt that reaches this body is
+    /// returned; without, it is re-raised out of the body.
+    fn poll_delegate(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        catch: bool,
+    ) -> Poll<Result<G::Return, Interrupt<E>>>
+    where
+        G: Delegate<Yield = Y, Resume = S, Error = E>,
+    {
+        // SAFETY: `sub` is structurally pinned: it is never moved out of `self`, `YieldFrom`
+        // has no `Drop` impl and no manual `Unpin` impl, so it is `!Unpin` whenever `G` is.
+        // The other fields are not pinned and are only read or overwritten.
+        let this = unsafe { self.get_unchecked_mut() };
+        let airlock = this.key.airlock(cx.waker());
+        let input = if this.started {
+            // SAFETY: `airlock` is from `Key::airlock` in this poll.
+            match unsafe { take(airlock) } {
+                Some(Input::Start) | None => polled_out_of_turn(),
+                Some(input) => input,
+            }
+        } else {
+            this.started = true;
+            Input::Start // `_y = next(_i)`: the initial next goes straight to the sub
+        };
+        let closing = matches!(input, Input::Close);
+        // SAFETY: see above: `sub` is structurally pinned.
+        let sub = unsafe { Pin::new_unchecked(&mut this.sub) };
+        let interrupt = match sub.step(input) {
+            Step::Yielded(y) if closing => {
+                // The sub yielded in response to close: PEP 380 passes the RuntimeError
+                // through this body, which ends closed.
+                // SAFETY: as above.
+                unsafe { put(airlock, Outgoing::SubIgnoredClose(y)) };
+                return Poll::Pending;
+            }
+            Step::Yielded(y) => {
+                // SAFETY: as above.
+                unsafe { put(airlock, Outgoing::Yield(y, Suspension::Delegating)) };
+                return Poll::Pending;
+            }
+            // `_m(); raise _e`: even if the sub returned while closing, GeneratorExit is
+            // raised here regardless.
+            Step::Complete(_) | Step::Exhausted if closing => Interrupt::Close,
+            Step::Complete(r) => return Poll::Ready(Ok(r)),
+            Step::Raised(e) => Interrupt::Throw(e),
+            Step::Exhausted => delegate_exhausted(),
+        };
+        if catch {
+            return Poll::Ready(Err(interrupt));
+        }
+        let outgoing = match interrupt {
+            Interrupt::Throw(e) => Outgoing::Raise(e),
+            Interrupt::Close => Outgoing::Exit,
+        };
+        // SAFETY: as above.
+        unsafe { put(airlock, outgoing) };
+        Poll::Pending
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn delegate_exhausted() -> ! {
+    panic!(
+        "`yield_from` a generator that had already finished: its return value was taken \
+         (Python's `yield from` evaluates to None here; cogen has no value to give)"
+    )
+}
+
+impl<G, Y, S, E> Future for YieldFrom<'_, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    type Output = G::Return;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Return> {
+        match self.poll_delegate(cx, false) {
+            Poll::Ready(Ok(r)) => Poll::Ready(r),
+            // A plain delegation re-raised the interrupt out of the body.
+            Poll::Ready(Err(_)) | Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The future of [`YieldFrom::catch`]: evaluates to the sub-generator's return value, or to
+/// the interrupt that reached this body.
+#[must_use = "a delegation does nothing unless awaited"]
+pub struct YieldFromCatch<'c, G, Y, S, E> {
+    inner: YieldFrom<'c, G, Y, S, E>,
+}
+
+impl<G, Y, S, E> fmt::Debug for YieldFromCatch<'_, G, Y, S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("YieldFromCatch")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<G, Y, S, E> Future for YieldFromCatch<'_, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    type Output = Result<G::Return, Interrupt<E>>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `inner` is structurally pinned (never moved out; no `Drop` or `Unpin` impl).
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut this.inner) };
+        inner.poll_delegate(cx, true)
+    }
+}
+
+/// The first poll of a body: learns which generator it belongs to.
+pub(crate) struct CurrentKey<Y, S, E>(PhantomData<fn() -> (Y, S, E)>);
+
+impl<Y, S, E> CurrentKey<Y, S, E> {
+    pub(crate) fn new() -> Self {
+        CurrentKey(PhantomData)
+    }
+}
+
+impl<Y, S, E> Future for CurrentKey<Y, S, E> {
+    type Output = Key<Y, S, E>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Key<Y, S, E>> {
+        Poll::Ready(Key::current(cx.waker()))
+    }
+}

@@ -1,0 +1,421 @@
+//! The generator: a body future, its phase, and the resume protocol.
+
+use core::cell::{Cell, UnsafeCell};
+use core::convert::Infallible;
+use core::fmt;
+use core::future::Future;
+use core::marker::PhantomData;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use crate::airlock::{Airlock, Outgoing, airlock_waker};
+use crate::co::{Co, CurrentKey};
+use crate::state::{GenState, Phase, Suspension};
+use crate::step::{Input, ResumeError, Step};
+use crate::unraisable::{self, UnraisableKind};
+
+/// A generator or coroutine: something that can be resumed until it finishes, Python's
+/// `Generator[Yield, Resume, Return]` with a typed error for `throw`.
+///
+/// Implemented by [`Gen`] (the state machine, resumed in place through `Pin<&Gen>`) and by
+/// the handles [`Pinned`](crate::Pinned) and [`Boxed`](crate::Boxed), which add the
+/// convenient methods (`send`, `throw`, `close`, …) and `Iterator`. Functions that make
+/// generators can return `impl Generator<Yield = …>`, or a [`BoxGen`](crate::BoxGen) when the
+/// type must be named (in a struct, or for recursion).
+///
+/// Resuming takes `Pin<&Self>`, a shared reference: like Python, a generator can be reached
+/// from its own body (through a shared handle), sees itself as [`GenState::Running`] there,
+/// and refuses to be resumed re-entrantly ([`ResumeError::Running`]).
+pub trait Generator {
+    /// What the body yields (Python's `YieldType`).
+    type Yield;
+    /// What a `yield` evaluates to, put in by `send` (Python's `SendType`).
+    type Resume;
+    /// What the body returns (Python's `ReturnType`, `StopIteration.value`).
+    type Return;
+    /// What `throw` raises in the body.
+    type Error;
+
+    /// Resumes the generator with `input` and runs its body to the next suspension.
+    ///
+    /// # Errors
+    ///
+    /// Refuses, without running any body code and handing the input back, when the generator
+    /// is running (re-entrant resume), when a value is sent to a generator that has not started,
+    /// and when `Input::Start` is given to one that has.
+    fn try_resume(
+        self: Pin<&Self>,
+        input: Input<Self::Resume, Self::Error>,
+    ) -> Result<Step<Self::Yield, Self::Return, Self::Error>, ResumeError<Self::Resume, Self::Error>>;
+
+    /// The generator's state (Python's `inspect.getgeneratorstate`).
+    fn state(&self) -> GenState;
+
+    /// Whether the generator is suspended inside a `yield_from` (Python's
+    /// `gi_yieldfrom is not None`).
+    fn is_delegating(&self) -> bool;
+
+    /// Takes the return value kept when the generator was exhausted by `Iterator::next`, or
+    /// `None` if there is none (already taken, delivered by a `Step::Complete`, or the
+    /// generator did not return).
+    fn take_return(self: Pin<&Self>) -> Option<Self::Return>;
+
+    #[doc(hidden)]
+    /// Keeps a return value for `take_return`; used by the `Iterator` impls.
+    fn __keep_return(self: Pin<&Self>, value: Self::Return);
+
+    /// Moves the generator into a [`Boxed`](crate::Boxed) handle: an `Iterator`, `'static`
+    /// when the body's captures are, `Send` when its state is.
+    #[cfg(feature = "alloc")]
+    fn boxed(self) -> crate::Boxed<Self>
+    where
+        Self: Sized,
+    {
+        crate::Boxed::new(self)
+    }
+
+    /// Moves the generator into a type-erased [`BoxGen`](crate::BoxGen), nameable in struct
+    /// fields and in the return type of recursive functions.
+    #[cfg(feature = "alloc")]
+    fn boxed_dyn<'a>(
+        self,
+    ) -> crate::BoxGen<'a, Self::Yield, Self::Resume, Self::Return, Self::Error>
+    where
+        Self: Sized + 'a,
+    {
+        crate::Boxed::from_pin(alloc::boxed::Box::pin(self))
+    }
+
+    /// As [`boxed_dyn`](Generator::boxed_dyn), keeping `Send`.
+    #[cfg(feature = "alloc")]
+    fn boxed_send<'a>(
+        self,
+    ) -> crate::SendBoxGen<'a, Self::Yield, Self::Resume, Self::Return, Self::Error>
+    where
+        Self: Sized + Send + 'a,
+    {
+        crate::Boxed::from_pin(alloc::boxed::Box::pin(self))
+    }
+}
+
+/// Makes a generator from an async closure that yields through its [`Co`] handle. No body
+/// code runs until the first resume.
+///
+/// The closure's return value is the generator's return value. For a generator that also
+/// receives values or errors, use [`coroutine`].
+///
+/// # Examples
+///
+/// ```
+/// use cogen::generator;
+///
+/// fn countdown(n: u32) -> impl cogen::Generator<Yield = u32, Resume = (), Return = ()> {
+///     generator(async move |mut co| {
+///         for i in (1..=n).rev() {
+///             co.yield_(i).await;
+///         }
+///     })
+/// }
+///
+/// let g = cogen::pin!(countdown(3));
+/// assert_eq!(g.collect::<Vec<_>>(), [3, 2, 1]);
+///
+/// use cogen::Generator as _; // for `boxed` on an `impl Generator`
+/// assert_eq!(countdown(2).boxed().sum::<u32>(), 3);
+/// ```
+pub fn generator<Y, R, B>(body: B) -> Gen<Y, (), Infallible, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y>) -> R,
+{
+    coroutine(body)
+}
+
+/// Makes a coroutine: a generator whose `yield` evaluates to the values sent in (`S`), and
+/// into which errors of type `E` can be thrown. No body code runs until the first resume.
+///
+/// Annotate the closure's argument to name `S` and `E`: `Co<'_, Yield, Send, Error>`.
+///
+/// # Examples
+///
+/// ```
+/// use cogen::{Co, Step, coroutine};
+///
+/// // Python: def averager(): total = n = 0; avg = None
+/// //         while True: x = yield avg; total += x; n += 1; avg = total / n
+/// let avg = cogen::pin!(coroutine(async |mut co: Co<'_, Option<f64>, f64>| {
+///     let (mut total, mut n) = (0.0, 0.0);
+///     let mut avg = None;
+///     loop {
+///         total += co.yield_(avg).await;
+///         n += 1.0;
+///         avg = Some(total / n);
+///     }
+/// }));
+/// assert_eq!(avg.start(), Step::Yielded(None));
+/// assert_eq!(avg.send(10.0), Step::Yielded(Some(10.0)));
+/// assert_eq!(avg.send(20.0), Step::Yielded(Some(15.0)));
+/// ```
+pub fn coroutine<Y, S, E, R, B>(body: B) -> Gen<Y, S, E, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
+{
+    Gen {
+        phase: Cell::new(Phase::Created),
+        body: UnsafeCell::new(Body::Active(async move {
+            let key = CurrentKey::<Y, S, E>::new().await;
+            body(Co::new(key)).await
+        })),
+        _types: PhantomData,
+    }
+}
+
+enum Body<F: Future> {
+    Active(F),
+    Returned(F::Output),
+    Done,
+}
+
+/// The generator state machine made by [`generator`] and [`coroutine`]: the body's future and
+/// its [`GenState`], with no allocation.
+///
+/// `Gen` is resumed through `Pin<&Gen>`: pin it on the stack with [`cogen::pin!`](crate::pin!)
+/// (a [`Pinned`](crate::Pinned) handle) or on the heap with
+/// [`boxed`](Generator::boxed) (a [`Boxed`](crate::Boxed) handle). Before its first resume it
+/// is an ordinary value that can be moved and returned.
+///
+/// `Gen` is `Send` when its body's state is (its captures, the locals it keeps across yields,
+/// and the yield, resume and error types), and never `Sync`:
+///
+/// ```compile_fail
+/// fn sync<T: Sync>(_: &T) {}
+/// sync(&cogen::generator(async |mut co| co.yield_(1).await));
+/// ```
+#[must_use = "generators are lazy and do nothing unless resumed"]
+pub struct Gen<Y, S, E, F: Future> {
+    // See `Phase` for the invariants that every `unsafe` below relies on. Its address is the
+    // generator's identity for its `Co` (see `airlock::Header`).
+    phase: Cell<Phase>,
+    body: UnsafeCell<Body<F>>,
+    _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
+}
+
+impl<Y, S, E, F: Future> fmt::Debug for Gen<Y, S, E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gen")
+            .field("state", &self.state())
+            .field("delegating", &self.is_delegating())
+            .finish()
+    }
+}
+
+/// Leaves `Running` for `Closed` and drops the body if the body panics.
+struct PanicGuard<'g, Y, S, E, F: Future>(&'g Gen<Y, S, E, F>);
+
+impl<Y, S, E, F: Future> Drop for PanicGuard<'_, Y, S, E, F> {
+    fn drop(&mut self) {
+        // Only reached while unwinding out of `poll` (the normal path forgets the guard); the
+        // borrow of the body taken for the poll is gone with the unwound frames.
+        self.0.phase.set(Phase::Closed);
+        // SAFETY: `Phase` invariant 1: the poll that borrowed the body has unwound, and the
+        // phase is no longer `Running`, so no other borrow of the body exists. Dropping in
+        // place respects invariant 3.
+        unsafe { *self.0.body.get() = Body::Done };
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
+    /// Moves the generator into a [`Boxed`](crate::Boxed) handle (see [`Generator::boxed`]).
+    pub fn boxed(self) -> crate::Boxed<Self> {
+        crate::Boxed::new(self)
+    }
+
+    /// Moves the generator into a type-erased [`BoxGen`](crate::BoxGen) (see
+    /// [`Generator::boxed_dyn`]).
+    pub fn boxed_dyn<'a>(self) -> crate::BoxGen<'a, Y, S, F::Output, E>
+    where
+        Self: 'a,
+    {
+        Generator::boxed_dyn(self)
+    }
+
+    /// As [`boxed_dyn`](Gen::boxed_dyn), keeping `Send`.
+    pub fn boxed_send<'a>(self) -> crate::SendBoxGen<'a, Y, S, F::Output, E>
+    where
+        Self: Send + 'a,
+    {
+        Generator::boxed_send(self)
+    }
+}
+
+impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
+    fn owner(&self) -> usize {
+        core::ptr::from_ref(&self.phase).addr()
+    }
+
+    /// Drops the body in place and closes. Destructors of the body's locals run here, innermost
+    /// first: they are the body's `finally` blocks.
+    fn finish(&self) {
+        self.phase.set(Phase::Closed);
+        // SAFETY: `Phase` invariant 1: callers either checked that the phase is not `Running`
+        // or are `poll_body` after its poll returned, so no borrow of the body is live. The
+        // future is dropped in place (invariant 3).
+        unsafe { *self.body.get() = Body::Done };
+    }
+
+    /// Polls the body once with `input` (`Phase` must not be `Running` or `Closed`).
+    fn poll_body(self: Pin<&Self>, input: Input<S, E>) -> Step<Y, F::Output, E> {
+        let this = self.get_ref();
+        let closing = matches!(input, Input::Close);
+        let mut airlock = Airlock::new(this.owner(), input);
+        // All accesses to the airlock go through this pointer (it is in the waker too).
+        let airlock = &raw mut airlock;
+        let waker = airlock_waker(airlock);
+        let mut cx = Context::from_waker(&waker);
+
+        this.phase.set(Phase::Running);
+        let guard = PanicGuard(this);
+        // SAFETY: `Phase` invariant 1: the phase was not `Running` (callers check) and is now,
+        // so this is the only borrow of the body until the poll returns; invariant 2: a
+        // not-closed generator holds `Body::Active`.
+        let body = unsafe { &mut *this.body.get() };
+        let Body::Active(future) = body else {
+            unreachable!("a generator that is not closed has an active body")
+        };
+        // SAFETY: `self` is pinned, and the body is structurally pinned in it: it is never
+        // moved out, only dropped in place (`Phase` invariant 3).
+        let poll = unsafe { Pin::new_unchecked(future) }.poll(&mut cx);
+        core::mem::forget(guard);
+
+        match poll {
+            Poll::Ready(value) => {
+                this.phase.set(Phase::Closed);
+                *body = Body::Done;
+                Step::Complete(value)
+            }
+            Poll::Pending => {
+                // SAFETY: the poll is over, so no `yield` future holds the airlock pointer.
+                let outgoing =
+                    unsafe { core::ptr::replace(&raw mut (*airlock).outgoing, Outgoing::Empty) };
+                match outgoing {
+                    Outgoing::Yield(value, suspension) => {
+                        this.phase.set(Phase::Suspended(suspension));
+                        Step::Yielded(value)
+                    }
+                    Outgoing::Raise(error) => {
+                        this.finish();
+                        Step::Raised(error)
+                    }
+                    Outgoing::Exit => {
+                        this.finish();
+                        Step::Exhausted
+                    }
+                    Outgoing::SubIgnoredClose(value) => {
+                        debug_assert!(closing);
+                        this.finish();
+                        Step::Yielded(value)
+                    }
+                    Outgoing::Empty => {
+                        this.finish();
+                        foreign_await()
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn foreign_await() -> ! {
+    panic!(
+        "a cogen generator body awaited a future that is not one of its own yields; a sync \
+         generator is resumed by its caller, not by an executor, so it cannot wait for I/O or \
+         timers (the generator is now closed)"
+    )
+}
+
+impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
+    type Yield = Y;
+    type Resume = S;
+    type Return = F::Output;
+    type Error = E;
+
+    fn try_resume(
+        self: Pin<&Self>,
+        input: Input<S, E>,
+    ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
+        let phase = self.phase.get();
+        match (phase, input) {
+            (Phase::Running, input) => Err(ResumeError::Running(input)),
+            (Phase::Created, Input::Send(value)) => Err(ResumeError::JustStarted(value)),
+            (Phase::Suspended(_), Input::Start) => Err(ResumeError::AlreadyStarted),
+            (Phase::Closed, Input::Throw(error)) => Ok(Step::Raised(error)),
+            (Phase::Closed, _) => Ok(Step::Exhausted),
+            // Python runs no body code (not even `finally`) for a throw or close into a
+            // generator that never started, and none for an interrupt at a plain yield either:
+            // dropping the body runs its destructors, which are its `finally` blocks.
+            (Phase::Created | Phase::Suspended(Suspension::Plain), Input::Throw(error)) => {
+                self.finish();
+                Ok(Step::Raised(error))
+            }
+            (Phase::Created | Phase::Suspended(Suspension::Plain), Input::Close) => {
+                self.finish();
+                Ok(Step::Exhausted)
+            }
+            (_, input) => Ok(self.poll_body(input)),
+        }
+    }
+
+    fn state(&self) -> GenState {
+        self.phase.get().public()
+    }
+
+    fn is_delegating(&self) -> bool {
+        self.phase.get() == Phase::Suspended(Suspension::Delegating)
+    }
+
+    fn take_return(self: Pin<&Self>) -> Option<F::Output> {
+        if self.phase.get() != Phase::Closed {
+            return None;
+        }
+        // SAFETY: `Phase` invariant 1: closed, so not running and no borrow of the body is
+        // live; `Body::Returned` holds no pinned data, and replacing drops nothing pinned.
+        let body = unsafe { &mut *self.body.get() };
+        match core::mem::replace(body, Body::Done) {
+            Body::Returned(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn __keep_return(self: Pin<&Self>, value: F::Output) {
+        if self.phase.get() == Phase::Closed {
+            // SAFETY: as in `take_return`.
+            unsafe { *self.body.get() = Body::Returned(value) };
+        }
+    }
+}
+
+impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
+    fn drop(&mut self) {
+        // A body suspended where it handles interrupts gets Python's drop-time close, so its
+        // handlers run. Elsewhere dropping the body is the whole close: its destructors run
+        // when the field is dropped after this.
+        let catching = matches!(
+            self.phase.get(),
+            Phase::Suspended(Suspension::Catching | Suspension::Delegating)
+        );
+        if !catching || unraisable::thread_panicking() {
+            return;
+        }
+        // SAFETY: `Phase` invariant 3: a suspended generator has been polled through
+        // `Pin<&Gen>`, so it is pinned; this is its last use before its fields are dropped in
+        // place.
+        let this = unsafe { Pin::new_unchecked(&*self) };
+        match this.try_resume(Input::Close) {
+            Ok(Step::Yielded(_)) => unraisable::report(UnraisableKind::IgnoredClose),
+            Ok(Step::Raised(_)) => unraisable::report(UnraisableKind::RaisedWhileClosing),
+            _ => {}
+        }
+    }
+}

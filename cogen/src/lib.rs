@@ -1,0 +1,57 @@
+//! Python's generators, coroutines and `yield from`, on stable Rust.
+//!
+//! A generator is an async closure that yields through its [`Co`] handle; cogen resumes it
+//! like Python resumes a generator frame:
+//!
+//! ```
+//! use cogen::{Co, Step, generator};
+//!
+//! // Python: def generator(): yield "a"; yield "b"; yield "c"
+//! let g = cogen::pin!(generator(async |mut co: Co<'_, &str>| {
+//!     co.yield_("a").await;
+//!     co.yield_("b").await;
+//!     co.yield_("c").await;
+//! }));
+//! assert_eq!(g.resume(), Step::Yielded("a"));
+//! assert_eq!(g.collect::<Vec<_>>(), ["b", "c"]);
+//! ```
+//!
+//! * [`generator`] and [`coroutine`] make a [`Gen`]: the body's state machine, no allocation.
+//! * [`pin!`] pins it on the stack ([`Pinned`]); [`Generator::boxed`] puts it on the heap
+//!   ([`Boxed`], [`BoxGen`]). Both handles are `Iterator`s with Python's methods:
+//!   `resume` (`next`), `send`, `throw`, `close`, `state`, `is_delegating` (`gi_yieldfrom`).
+//! * In the body, [`Co::yield_`] is `yield`, [`Co::yield_from`] and [`Co::yield_from_iter`]
+//!   are `yield from`, [`Yield::catch`] is `try`/`except` around a `yield`, [`Co::raise`]
+//!   re-raises.
+//!
+//! # How it works
+//!
+//! The body is an `async` block. A resume polls it once with a `Context` whose waker carries a
+//! pointer to a stack slot, the airlock; `co.yield_(v)` stores `v` there and returns `Pending`,
+//! and the resume hands `v` to its caller. The next resume puts the sent value in a fresh
+//! airlock and polls again. `ARCHITECTURE.md` in the repository states the invariants that keep
+//! this sound.
+#![cfg_attr(not(feature = "std"), no_std)]
+#![doc(test(attr(deny(rust_2018_idioms, warnings), allow(unused_variables))))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+mod airlock;
+mod co;
+mod delegate;
+mod generator;
+mod handle;
+mod state;
+mod step;
+mod unraisable;
+
+pub use crate::co::{Co, Interrupt, Raise, Yield, YieldCatch, YieldFrom, YieldFromCatch};
+pub use crate::delegate::{Delegate, IterDelegate};
+pub use crate::generator::{Gen, Generator, coroutine, generator};
+pub use crate::handle::Pinned;
+#[cfg(feature = "alloc")]
+pub use crate::handle::{BoxGen, Boxed, SendBoxGen};
+pub use crate::state::GenState;
+pub use crate::step::{CloseError, Input, ResumeError, Step};
+pub use crate::unraisable::{UnraisableHook, UnraisableKind, set_unraisable_hook};

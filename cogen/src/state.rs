@@ -1,0 +1,83 @@
+//! The generator's state machine. Every `unsafe` block in the crate that touches a
+//! generator's body cites an invariant of [`Phase`] by number.
+
+/// The state of a generator, as Python's `inspect.getgeneratorstate` reports it.
+///
+/// # Examples
+///
+/// ```
+/// use cogen::{GenState, generator};
+///
+/// let g = cogen::pin!(generator(async |mut co| co.yield_(1).await));
+/// assert_eq!(g.state(), GenState::Created);
+/// let _ = g.resume();
+/// assert_eq!(g.state(), GenState::Suspended);
+/// let _ = g.resume();
+/// assert_eq!(g.state(), GenState::Closed);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GenState {
+    /// Created and never resumed: no body code has run (`GEN_CREATED`).
+    Created,
+    /// Running its body: only observable from inside the body, through a shared handle
+    /// (`GEN_RUNNING`).
+    Running,
+    /// Suspended at a `yield` (`GEN_SUSPENDED`).
+    Suspended,
+    /// Finished: returned, raised, panicked, or closed (`GEN_CLOSED`). Every later resume
+    /// reports [`Step::Exhausted`](crate::Step::Exhausted).
+    Closed,
+}
+
+/// How a suspended body waits, which decides who handles a throw or a close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Suspension {
+    /// At `co.yield_(v)`: the body does not see interrupts. A throw or close drops the body
+    /// (its destructors are its `finally` blocks) without polling it.
+    Plain,
+    /// At `co.yield_(v).catch()`: the body receives the interrupt as an `Err` and decides.
+    Catching,
+    /// Inside `co.yield_from(..)`: the delegation future forwards the interrupt to the
+    /// sub-generator first (PEP 380), so the body is polled.
+    Delegating,
+}
+
+/// The internal state of a [`Gen`](crate::Gen), kept in a `Cell` beside the body.
+///
+/// # Invariants
+///
+/// 1. **Running is exclusive.** The body (`Gen::body`) is borrowed mutably only by
+///    `Gen::resume_with`, between setting `Running` and leaving `Running`. Every other access
+///    to the body (dropping it, taking a stored return value) first checks that the phase is
+///    not `Running`. Since `Gen` is `!Sync` and the phase is read and written on one thread,
+///    no two borrows of the body can overlap: a resume from inside the body (re-entrancy) sees
+///    `Running` and is refused with `ResumeError::Running`.
+/// 2. **Active body.** In `Created`, `Suspended(_)` and `Running`, the body is
+///    `Body::Active` (the future). In `Closed` it is `Body::Returned` or `Body::Done`, and it
+///    is never polled again. A panic while `Running` moves to `Closed` and drops the future
+///    (a guard does it during unwinding), so a resumed-after-panic future is never polled.
+/// 3. **Pinned once polled.** The future is polled only through `Pin<&Gen>`, so from the first
+///    poll on (every phase but `Created`) the generator does not move until it is dropped, and
+///    the future is dropped in place.
+/// 4. **One airlock per resume.** While `Running`, the waker in the `Context` given to the
+///    body carries a pointer to that resume's `Airlock`, a stack value of `resume_with` that
+///    outlives the poll; its header names this generator's address. Nothing keeps the pointer
+///    after the poll returns (clones of the waker are no-op wakers, see `airlock.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Created,
+    Running,
+    Suspended(Suspension),
+    Closed,
+}
+
+impl Phase {
+    pub(crate) fn public(self) -> GenState {
+        match self {
+            Phase::Created => GenState::Created,
+            Phase::Running => GenState::Running,
+            Phase::Suspended(_) => GenState::Suspended,
+            Phase::Closed => GenState::Closed,
+        }
+    }
+}
