@@ -1,0 +1,49 @@
+//! Shared fixtures: counting probes instead of eyeballing.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// An ordered log of events, shared between a test and the bodies it drives.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&self, event: impl Into<String>) {
+        self.0.borrow_mut().push(event.into());
+    }
+
+    /// Takes the events logged so far.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+
+    /// A guard that logs `event` when dropped: a `finally` block.
+    pub fn finally(&self, event: &str) -> Finally {
+        Finally {
+            log: self.clone(),
+            event: event.to_string(),
+            dropped: false,
+        }
+    }
+}
+
+/// Logs its event exactly once, when dropped.
+pub struct Finally {
+    log: Log,
+    event: String,
+    dropped: bool,
+}
+
+impl Drop for Finally {
+    fn drop(&mut self) {
+        assert!(!self.dropped, "a finally guard was dropped twice");
+        self.dropped = true;
+        self.log.push(self.event.clone());
+    }
+}
