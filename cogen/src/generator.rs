@@ -98,6 +98,40 @@ pub trait Generator {
     }
 }
 
+/// Shorthand for a [`Generator`] with the given types, in Python's `Generator[Yield, Send,
+/// Return]` order, for `impl` return types: `impl Generates<u32>` is a generator of `u32` that
+/// receives `()`, returns `()` and cannot be thrown into.
+///
+/// # Examples
+///
+/// ```
+/// use cogen::{Generates, generator};
+///
+/// fn evens(limit: u32) -> impl Generates<u32, (), &'static str> {
+///     generator(async move |mut co| {
+///         for i in (0..limit).step_by(2) {
+///             co.yield_(i).await;
+///         }
+///         "done"
+///     })
+/// }
+///
+/// let g = cogen::pin!(generator(async |mut co| {
+///     let result = co.yield_from(evens(5)).await; // `Error` is known: delegation type-checks
+///     co.yield_(result.len() as u32).await;
+/// }));
+/// assert_eq!(g.collect::<Vec<_>>(), [0, 2, 4, 4]);
+/// ```
+pub trait Generates<Y, S = (), R = (), E = Infallible>:
+    Generator<Yield = Y, Resume = S, Return = R, Error = E>
+{
+}
+
+impl<G, Y, S, R, E> Generates<Y, S, R, E> for G where
+    G: Generator<Yield = Y, Resume = S, Return = R, Error = E> + ?Sized
+{
+}
+
 /// Makes a generator from an async closure that yields through its [`Co`] handle. No body
 /// code runs until the first resume.
 ///

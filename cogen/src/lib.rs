@@ -48,7 +48,7 @@ mod unraisable;
 
 pub use crate::co::{Co, Interrupt, Raise, Yield, YieldCatch, YieldFrom, YieldFromCatch};
 pub use crate::delegate::{Delegate, IterDelegate};
-pub use crate::generator::{Gen, Generator, coroutine, generator};
+pub use crate::generator::{Gen, Generates, Generator, coroutine, generator};
 pub use crate::handle::Pinned;
 #[cfg(feature = "alloc")]
 pub use crate::handle::{BoxGen, Boxed, SendBoxGen};

@@ -1,0 +1,235 @@
+//! The tour: every example of the post cogen started from (`shared/seed/seed_tour.py`),
+//! section by section, printing the same lines as CPython does.
+//!
+//! Run it with `cargo run --example tour`.
+
+use std::io::{self, Write};
+
+use cogen::{Co, Generates, Generator, Step, coroutine, generator};
+
+fn main() -> io::Result<()> {
+    run(&mut io::stdout().lock())
+}
+
+/// Writes the whole tour to `out`; `tests/it/tour.rs` checks it against CPython's output.
+pub fn run(out: &mut impl Write) -> io::Result<()> {
+    class_based_iterator(out)?;
+    generator_section(out)?;
+    unbounded_generator(out)?;
+    generator_expression(out)?;
+    yield_from(out)?;
+    coroutine_section(out)?;
+    Ok(())
+}
+
+// == class-based iterator ===================================================================
+// A Python class with `__iter__`/`__next__` is a plain Rust `Iterator`.
+
+struct Foo<T> {
+    collection: Vec<T>,
+    index: usize,
+}
+
+impl<T> Foo<T> {
+    fn new(collection: Vec<T>) -> Self {
+        Foo {
+            collection,
+            index: 0,
+        }
+    }
+}
+
+impl<T: Clone> Iterator for Foo<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        // Python: `raise StopIteration` is `None` here.
+        let value = self.collection.get(self.index)?.clone();
+        self.index += 1;
+        Some(value)
+    }
+}
+
+fn class_based_iterator(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== class-based iterator")?;
+    for element in Foo::new(vec!["a", "b", "c"]) {
+        writeln!(out, "{element}")?;
+    }
+    let mut it = Foo::new(vec!["a", "b", "c"]);
+    let (a, b, c) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+    writeln!(out, "{a} {b} {c}")?;
+    writeln!(out, "{}", repr_list(Foo::new(vec!["a", "b", "c"])))?;
+    Ok(())
+}
+
+// == generator ==============================================================================
+
+/// Python: `def generator(): yield "a"; yield "b"; yield "c"`
+fn abc() -> impl Generates<&'static str> {
+    generator(async |mut co| {
+        co.yield_("a").await;
+        co.yield_("b").await;
+        co.yield_("c").await;
+    })
+}
+
+fn generator_section(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== generator")?;
+    for v in cogen::pin!(abc()) {
+        writeln!(out, "{v}")?;
+    }
+    let g = cogen::pin!(abc());
+    let (a, b, c) = (next(&g), next(&g), next(&g));
+    writeln!(out, "{a} {b} {c}")?;
+    // Python: `next(gen)` raises StopIteration; here the fourth resume reports completion.
+    if let Step::Complete(()) = g.resume() {
+        writeln!(out, "StopIteration")?;
+    }
+    Ok(())
+}
+
+/// Python's `next(g)` for a generator known to have another item.
+fn next<G: Generator<Resume = ()>>(g: &cogen::Pinned<'_, G>) -> G::Yield {
+    g.resume()
+        .yielded()
+        .expect("the generator yields another item")
+}
+
+// == unbounded generator ====================================================================
+
+fn unbounded_generator(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== unbounded generator")?;
+    let g = cogen::pin!(generator(async |mut co| {
+        loop {
+            co.yield_("some value").await;
+        }
+    }));
+    let four: Vec<_> = (0..4).map(|_| next(&g)).collect();
+    writeln!(out, "{}", repr_list(four))?;
+    writeln!(out, "{}", repr_list(abc().boxed()))?;
+    Ok(())
+}
+
+// == generator expression ===================================================================
+
+fn generator5(limit: u32) -> impl Generates<&'static str> {
+    generator(async move |mut co| {
+        for _ in 0..limit {
+            co.yield_("foo").await;
+        }
+    })
+}
+
+fn generator_expression(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== generator expression")?;
+    writeln!(out, "{}", repr_list(generator5(5).boxed()))?;
+    // Python: `list("foo" for i in range(5))`
+    writeln!(out, "{}", repr_list((0..5).map(|_| "foo")))?;
+    // Python: `list(x * x for x in range(10) if x % 2 == 0)`
+    writeln!(
+        out,
+        "{}",
+        repr_list((0..10).filter(|x| x % 2 == 0).map(|x| x * x))
+    )?;
+    Ok(())
+}
+
+// == yield from =============================================================================
+
+fn baz() -> impl Generates<u32> {
+    generator(async |mut co| {
+        for i in 0..10 {
+            co.yield_(i).await;
+        }
+    })
+}
+
+fn bar() -> impl Generates<u32> {
+    generator(async |mut co| {
+        for i in 0..5 {
+            co.yield_(i).await;
+        }
+    })
+}
+
+fn foo_loops() -> impl Generates<u32> {
+    generator(async |mut co| {
+        for v in bar().boxed() {
+            co.yield_(v).await;
+        }
+        for v in baz().boxed() {
+            co.yield_(v).await;
+        }
+    })
+}
+
+fn foo_yield_from() -> impl Generates<u32> {
+    generator(async |mut co| {
+        co.yield_from(bar()).await;
+        co.yield_from(baz()).await;
+    })
+}
+
+fn foo_chain() -> impl Generates<u32> {
+    generator(async |mut co| {
+        for v in bar().boxed().chain(baz().boxed()) {
+            co.yield_(v).await;
+        }
+    })
+}
+
+fn yield_from(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== yield from")?;
+    writeln!(out, "{}", repr_list(cogen::pin!(foo_loops())))?;
+    writeln!(out, "{}", repr_list(cogen::pin!(foo_yield_from())))?;
+    writeln!(out, "{}", repr_list(cogen::pin!(foo_chain())))?;
+    Ok(())
+}
+
+// == coroutine ==============================================================================
+
+fn coroutine_section(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== coroutine")?;
+    // Python: `def coro_foo(): msg = yield; yield msg`. A bare `yield` yields None.
+    let coro = cogen::pin!(coroutine(async |mut co: Co<'_, Option<&str>, &str>| {
+        let msg = co.yield_(None).await;
+        co.yield_(Some(msg)).await;
+    }));
+    let _ = coro.start(); // Python: `next(coro)` primes it
+    if let Step::Yielded(Some(msg)) = coro.send("bar") {
+        writeln!(out, "{msg}")?;
+    }
+    // Python: `def coro_beep(): msg = yield "beep"; yield msg`
+    let coro = cogen::pin!(coroutine(async |mut co: Co<'_, &str, &str>| {
+        let msg = co.yield_("beep").await;
+        co.yield_(msg).await;
+    }));
+    writeln!(out, "{}", coro.start().yielded().unwrap_or_default())?;
+    writeln!(out, "{}", coro.send("bar").yielded().unwrap_or_default())?;
+    Ok(())
+}
+
+// == printing like Python's `print(list(...))` ==============================================
+
+/// Python's `repr` for the values the tour prints.
+trait Repr {
+    fn repr(&self) -> String;
+}
+
+impl Repr for &str {
+    fn repr(&self) -> String {
+        format!("'{self}'")
+    }
+}
+
+impl Repr for u32 {
+    fn repr(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// `print(list(items))`.
+fn repr_list<T: Repr>(items: impl IntoIterator<Item = T>) -> String {
+    let items: Vec<String> = items.into_iter().map(|item| item.repr()).collect();
+    format!("[{}]", items.join(", "))
+}
