@@ -22,6 +22,10 @@ pub(crate) struct Header {
     /// against. The phase cell is outside the body, so no generator nested in the body (even
     /// at offset 0 of it) can have the same address while this one is alive.
     owner: usize,
+    /// The waker of whoever polls the generator: an executor's for an async generator, a no-op
+    /// waker for a sync resume. The airlock waker forwards wake-ups and clones to it, so a
+    /// foreign future awaited in an async body wakes the real task.
+    outer: *const Waker,
 }
 
 /// What a `yield` future hands back to the resume that polled it.
@@ -39,44 +43,71 @@ pub(crate) enum Outgoing<Y, E> {
     SubIgnoredClose(Y),
 }
 
-/// One resume's exchange slot. Lives on the stack of `Gen::resume_with` for one poll.
+/// One resume's exchange slot. Lives on the stack of `Gen::poll_body` for one poll.
 #[repr(C)]
 pub(crate) struct Airlock<Y, S, E> {
     header: Header,
-    /// What the caller put in; a `yield` future takes it when the body resumes past it.
+    /// What the caller put in; a `yield` future takes it when the body resumes past it. `None`
+    /// when an async generator's poll continues an operation that is waiting on a foreign
+    /// future.
     pub(crate) incoming: Option<Input<S, E>>,
     pub(crate) outgoing: Outgoing<Y, E>,
 }
 
 impl<Y, S, E> Airlock<Y, S, E> {
-    pub(crate) fn new(owner: usize, input: Input<S, E>) -> Self {
+    /// `outer` must outlive the airlock.
+    pub(crate) fn new(owner: usize, outer: &Waker, input: Option<Input<S, E>>) -> Self {
         Airlock {
-            header: Header { owner },
-            incoming: Some(input),
+            header: Header { owner, outer },
+            incoming: input,
             outgoing: Outgoing::Empty,
         }
     }
 }
 
-// The waker handed to a generator body. Its data pointer is the airlock; cloning it yields a
-// no-op waker (other vtable), so a copy that escapes the poll can never be taken for an airlock
-// pointer (`Phase` invariant 4).
-static AIRLOCK_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_to_noop, noop, noop, noop);
-static NOOP_VTABLE: RawWakerVTable = RawWakerVTable::new(clone_to_noop, noop, noop, noop);
+// The waker handed to a generator body. Its data pointer is the airlock. Cloning it gives a
+// clone of the outer waker (an executor's, or a no-op one): never a waker with this vtable, so a
+// copy that escapes the poll can never be taken for an airlock pointer (`Phase` invariant 4).
+static AIRLOCK_VTABLE: RawWakerVTable =
+    RawWakerVTable::new(clone_outer, wake_outer, wake_outer, drop_nothing);
 
-fn clone_to_noop(_: *const ()) -> RawWaker {
-    RawWaker::new(ptr::null(), &NOOP_VTABLE)
+/// # Safety
+///
+/// `data` must be a live airlock (true while the airlock waker is reachable, see `Phase`
+/// invariant 4: only a `&Waker` borrowed from the poll's `Context` exists).
+unsafe fn outer<'a>(data: *const ()) -> &'a Waker {
+    // SAFETY: per the caller, `data` is a live airlock, whose `repr(C)` layout starts with a
+    // `Header`; `outer` was a `&Waker` that outlives the airlock (`Airlock::new`).
+    unsafe { &*(*data.cast::<Header>()).outer }
 }
 
-fn noop(_: *const ()) {}
+fn clone_outer(data: *const ()) -> RawWaker {
+    // SAFETY: the airlock waker is only reachable through `&Waker` during the poll, so `data`
+    // is live (see `outer`).
+    let waker = unsafe { outer(data) }.clone();
+    let raw = RawWaker::new(waker.data(), waker.vtable());
+    // The clone's ownership moves into the returned `RawWaker`.
+    core::mem::forget(waker);
+    raw
+}
+
+fn wake_outer(data: *const ()) {
+    // SAFETY: as in `clone_outer`. (`wake` by value is unreachable: no owned airlock waker is
+    // ever handed out; it forwards like `wake_by_ref` all the same.)
+    unsafe { outer(data) }.wake_by_ref();
+}
+
+fn drop_nothing(_: *const ()) {}
 
 /// A waker that carries `airlock`. It must not outlive the airlock; it is `ManuallyDrop`
-/// because dropping it would only call `noop`.
+/// because dropping it would only call `drop_nothing`.
 pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> ManuallyDrop<Waker> {
     let raw = RawWaker::new(airlock.cast_const().cast(), &AIRLOCK_VTABLE);
-    // SAFETY: every function of `AIRLOCK_VTABLE` ignores the data pointer (clone returns a
-    // no-op waker, wake and drop do nothing), so the `RawWaker` contract (thread safety, clone
-    // producing an equivalent waker that stays valid) holds whatever the pointer is.
+    // SAFETY: the `RawWaker` contract: `clone_outer` returns a waker equivalent for wake-ups
+    // (the outer one, which is what should be woken), `wake_outer` wakes it, and the functions
+    // are thread-safe because the outer waker is a `Waker` (`Send + Sync`). They dereference
+    // the data pointer, which is valid for as long as the waker is reachable: the caller keeps
+    // the airlock alive for the whole poll and hands out only `&Waker` (`Phase` invariant 4).
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
 }
 

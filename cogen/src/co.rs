@@ -8,7 +8,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use crate::airlock::{Airlock, Key, Outgoing};
-use crate::delegate::{Delegate, IterDelegate};
+use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
 use crate::state::Suspension;
 use crate::step::{Input, Step};
 
@@ -169,6 +169,8 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
             key: &mut self.key,
             sub,
             started: false,
+            awaiting: false,
+            closing: false,
         }
     }
 
@@ -228,6 +230,24 @@ impl<Y, E> Co<'_, Y, (), E> {
         I: IntoIterator<Item = Y>,
     {
         self.yield_from(IterDelegate::new(iter.into_iter()))
+    }
+
+    /// Delegates to a [`Stream`](futures_core::Stream) (an async `yield from`): yields every
+    /// item, waiting for each on the executor that drives this generator, and evaluates to
+    /// `()` when the stream ends. Like an iterator, a stream has no `throw` or `close`.
+    ///
+    /// # Panics
+    ///
+    /// In a generator resumed synchronously, if the stream is not ready.
+    #[inline]
+    pub fn yield_from_stream<St>(
+        &mut self,
+        stream: St,
+    ) -> YieldFrom<'_, StreamDelegate<St, E>, Y, (), E>
+    where
+        St: futures_core::Stream<Item = Y>,
+    {
+        self.yield_from(StreamDelegate::new(stream))
     }
 }
 
@@ -434,6 +454,10 @@ pub struct YieldFrom<'c, G, Y, S, E> {
     // Structurally pinned: a generator given by value is resumed in place.
     sub: G,
     started: bool,
+    // The sub-generator is waiting on a foreign future: the next poll continues it.
+    awaiting: bool,
+    // ... and that wait is part of closing it.
+    closing: bool,
 }
 
 impl<G, Y, S, E> fmt::Debug for YieldFrom<'_, G, Y, S, E> {
@@ -467,20 +491,29 @@ impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
         // The other fields are not pinned and are only read or overwritten.
         let this = unsafe { self.get_unchecked_mut() };
         let airlock = this.key.airlock(cx.waker());
-        let input = if this.started {
+        let input = if this.awaiting {
+            None // continue the sub's wait
+        } else if this.started {
             // SAFETY: `airlock` is from `Key::airlock` in this poll.
             match unsafe { take(airlock) } {
                 Some(Input::Start) | None => polled_out_of_turn(),
-                Some(input) => input,
+                Some(input) => Some(input),
             }
         } else {
             this.started = true;
-            Input::Start // `_y = next(_i)`: the initial next goes straight to the sub
+            Some(Input::Start) // `_y = next(_i)`: the initial next goes straight to the sub
         };
-        let closing = matches!(input, Input::Close);
+        let closing = matches!(input, Some(Input::Close)) || (this.awaiting && this.closing);
         // SAFETY: see above: `sub` is structurally pinned.
         let sub = unsafe { Pin::new_unchecked(&mut this.sub) };
-        let interrupt = match sub.step(input) {
+        let Poll::Ready(step) = sub.poll_step(input, cx) else {
+            // The sub awaits a foreign future: so does this body (outgoing stays empty).
+            this.awaiting = true;
+            this.closing = closing;
+            return Poll::Pending;
+        };
+        this.awaiting = false;
+        let interrupt = match step {
             Step::Yielded(y) if closing => {
                 // The sub yielded in response to close: PEP 380 passes the RuntimeError
                 // through this body, which ends closed.

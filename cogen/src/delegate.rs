@@ -3,6 +3,7 @@
 use core::fmt;
 use core::marker::PhantomData;
 use core::pin::Pin;
+use core::task::{Context, Poll};
 
 use crate::generator::Generator;
 use crate::step::{Input, ResumeError, Step};
@@ -69,6 +70,23 @@ pub trait Delegate {
         self: Pin<&mut Self>,
         input: Input<Self::Resume, Self::Error>,
     ) -> Step<Self::Yield, Self::Return, Self::Error>;
+
+    /// The asynchronous form of [`step`](Delegate::step), used when the delegating generator
+    /// is driven by an executor: `Poll::Pending` means the delegate waits on a foreign future
+    /// (it must arrange for `cx` to be woken), and it is polled again with `None` to continue.
+    ///
+    /// The default calls `step`, for delegates that never wait.
+    fn poll_step(
+        self: Pin<&mut Self>,
+        input: Option<Input<Self::Resume, Self::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Step<Self::Yield, Self::Return, Self::Error>> {
+        let _ = cx;
+        match input {
+            Some(input) => Poll::Ready(self.step(input)),
+            None => unreachable!("a delegate that never waits is never continued"),
+        }
+    }
 }
 
 impl<G: Generator + ?Sized> Delegate for G {
@@ -82,18 +100,36 @@ impl<G: Generator + ?Sized> Delegate for G {
         self: Pin<&mut Self>,
         input: Input<Self::Resume, Self::Error>,
     ) -> Step<Self::Yield, Self::Return, Self::Error> {
-        match self.into_ref().try_resume(input) {
-            Ok(step) => step,
-            Err(ResumeError::Running(_)) => panic!(
-                "`yield_from` a generator that is already executing \
-                 (a delegation cycle, or a generator resuming its own delegator)"
-            ),
-            Err(ResumeError::AlreadyStarted) => panic!(
-                "`yield_from` a generator that has already started: its suspended `yield` \
-                 needs a value; resume it to the end yourself, or delegate before starting it"
-            ),
-            Err(ResumeError::JustStarted(_)) => unreachable!("delegation starts with Input::Start"),
-        }
+        self.into_ref()
+            .try_resume(input)
+            .unwrap_or_else(|error| delegation_refused(&error))
+    }
+
+    #[inline]
+    fn poll_step(
+        self: Pin<&mut Self>,
+        input: Option<Input<Self::Resume, Self::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Step<Self::Yield, Self::Return, Self::Error>> {
+        self.into_ref()
+            .poll_resume(input, cx)
+            .map(|result| result.unwrap_or_else(|error| delegation_refused(&error)))
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn delegation_refused<S, E>(error: &ResumeError<S, E>) -> ! {
+    match error {
+        ResumeError::Running(_) => panic!(
+            "`yield_from` a generator that is already executing \
+             (a delegation cycle, or a generator resuming its own delegator)"
+        ),
+        ResumeError::AlreadyStarted => panic!(
+            "`yield_from` a generator that has already started: its suspended `yield` needs a \
+             value; resume it to the end yourself, or delegate before starting it"
+        ),
+        ResumeError::JustStarted(_) => unreachable!("delegation starts with Input::Start"),
     }
 }
 
@@ -139,6 +175,71 @@ impl<I: Iterator, E> Delegate for IterDelegate<I, E> {
             },
             Input::Throw(e) => Step::Raised(e),
             Input::Close => Step::Exhausted,
+        }
+    }
+}
+
+/// The [`Delegate`] of a [`Stream`](futures_core::Stream), made by
+/// [`Co::yield_from_stream`](crate::Co::yield_from_stream): yields every item the stream
+/// produces, waiting for it on the executor that drives the delegating generator.
+///
+/// A stream has no `throw` and no `close`: a thrown error is raised directly in the delegating
+/// body, and closing just drops the stream.
+pub struct StreamDelegate<St, E> {
+    stream: St,
+    _error: PhantomData<fn(E)>,
+}
+
+impl<St, E> StreamDelegate<St, E> {
+    pub(crate) fn new(stream: St) -> Self {
+        StreamDelegate {
+            stream,
+            _error: PhantomData,
+        }
+    }
+}
+
+impl<St: fmt::Debug, E> fmt::Debug for StreamDelegate<St, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("StreamDelegate").field(&self.stream).finish()
+    }
+}
+
+impl<St: futures_core::Stream, E> Delegate for StreamDelegate<St, E> {
+    type Yield = St::Item;
+    type Resume = ();
+    type Return = ();
+    type Error = E;
+
+    fn step(self: Pin<&mut Self>, input: Input<(), E>) -> Step<St::Item, (), E> {
+        // A sync resume has only a no-op waker to offer: a stream that is not ready makes the
+        // delegating body's poll pending, which a sync resume reports as a misuse.
+        let mut cx = Context::from_waker(core::task::Waker::noop());
+        match self.poll_step(Some(input), &mut cx) {
+            Poll::Ready(step) => step,
+            Poll::Pending => panic!(
+                "`yield_from_stream` a stream that is not ready, in a generator resumed \
+                 synchronously: drive it with an executor"
+            ),
+        }
+    }
+
+    fn poll_step(
+        self: Pin<&mut Self>,
+        input: Option<Input<(), E>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Step<St::Item, (), E>> {
+        // SAFETY: `stream` is structurally pinned: never moved out of `self`, no `Drop` impl,
+        // and `StreamDelegate` is `!Unpin` whenever `St` is.
+        let stream = unsafe { self.map_unchecked_mut(|this| &mut this.stream) };
+        match input {
+            None | Some(Input::Start | Input::Send(())) => match stream.poll_next(cx) {
+                Poll::Ready(Some(item)) => Poll::Ready(Step::Yielded(item)),
+                Poll::Ready(None) => Poll::Ready(Step::Complete(())),
+                Poll::Pending => Poll::Pending,
+            },
+            Some(Input::Throw(e)) => Poll::Ready(Step::Raised(e)),
+            Some(Input::Close) => Poll::Ready(Step::Exhausted),
         }
     }
 }

@@ -6,7 +6,7 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
-use core::task::{Context, Poll};
+use core::task::{Context, Poll, Waker};
 
 use crate::airlock::{Airlock, Outgoing, airlock_waker};
 use crate::co::{Co, CurrentKey};
@@ -47,6 +47,33 @@ pub trait Generator {
         self: Pin<&Self>,
         input: Input<Self::Resume, Self::Error>,
     ) -> Result<Step<Self::Yield, Self::Return, Self::Error>, ResumeError<Self::Resume, Self::Error>>;
+
+    /// The asynchronous form of [`try_resume`](Generator::try_resume), for generators driven
+    /// by an executor (async generators, generator-based coroutines): the body may also await
+    /// foreign futures, which wake the task of `cx`.
+    ///
+    /// `Some(input)` starts an operation; `Poll::Pending` means the body is waiting on a
+    /// foreign future (the generator reports [`GenState::Running`] meanwhile), and the
+    /// operation is continued by polling again with `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_resume`](Generator::try_resume); a new input while an operation is waiting is
+    /// refused with [`ResumeError::Running`].
+    ///
+    /// # Panics
+    ///
+    /// If polled with `None` when no operation is waiting.
+    fn poll_resume(
+        self: Pin<&Self>,
+        input: Option<Input<Self::Resume, Self::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<
+        Result<
+            Step<Self::Yield, Self::Return, Self::Error>,
+            ResumeError<Self::Resume, Self::Error>,
+        >,
+    >;
 
     /// The generator's state (Python's `inspect.getgeneratorstate`).
     fn state(&self) -> GenState;
@@ -283,6 +310,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 }
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
+    /// Whether an operation waits on a foreign future (`Phase::Awaiting`).
+    pub(crate) fn is_awaiting(&self) -> bool {
+        self.phase.get() == Phase::Awaiting
+    }
+
     fn owner(&self) -> usize {
         core::ptr::from_ref(&self.phase).addr()
     }
@@ -297,11 +329,48 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         unsafe { *self.body.get() = Body::Done };
     }
 
-    /// Polls the body once with `input` (`Phase` must not be `Running` or `Closed`).
-    fn poll_body(self: Pin<&Self>, input: Input<S, E>) -> Step<Y, F::Output, E> {
+    /// Decides what an input does before any body code runs: refused, answered without the
+    /// body (Python runs no body code for these), or passed on to a poll.
+    fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
+        use Gate::{Answer, Poll};
+        match (self.phase.get(), input) {
+            (Phase::Awaiting, None) => Poll(None),
+            (_, None) => continued_without_operation(),
+            (Phase::Running | Phase::Awaiting, Some(input)) => {
+                Answer(Err(ResumeError::Running(input)))
+            }
+            (Phase::Created, Some(Input::Send(value))) => {
+                Answer(Err(ResumeError::JustStarted(value)))
+            }
+            (Phase::Suspended(_), Some(Input::Start)) => Answer(Err(ResumeError::AlreadyStarted)),
+            (Phase::Closed, Some(Input::Throw(error))) => Answer(Ok(Step::Raised(error))),
+            (Phase::Closed, Some(_)) => Answer(Ok(Step::Exhausted)),
+            // Python runs no body code (not even `finally`) for a throw or close into a
+            // generator that never started, and none for an interrupt at a plain yield either:
+            // dropping the body runs its destructors, which are its `finally` blocks.
+            (Phase::Created | Phase::Suspended(Suspension::Plain), Some(Input::Throw(error))) => {
+                self.finish();
+                Answer(Ok(Step::Raised(error)))
+            }
+            (Phase::Created | Phase::Suspended(Suspension::Plain), Some(Input::Close)) => {
+                self.finish();
+                Answer(Ok(Step::Exhausted))
+            }
+            (_, Some(input)) => Poll(Some(input)),
+        }
+    }
+
+    /// Polls the body once (the phase is not `Running` or `Closed`; `gate` checked). `None`
+    /// continues an operation that was waiting on a foreign future. `Pending` means the body
+    /// awaits a foreign future: the phase is then `Awaiting`.
+    fn poll_body(
+        self: Pin<&Self>,
+        input: Option<Input<S, E>>,
+        outer: &Waker,
+    ) -> Poll<Step<Y, F::Output, E>> {
         let this = self.get_ref();
-        let closing = matches!(input, Input::Close);
-        let mut airlock = Airlock::new(this.owner(), input);
+        let closing = matches!(input, Some(Input::Close));
+        let mut airlock = Airlock::new(this.owner(), outer, input);
         // All accesses to the airlock go through this pointer (it is in the waker too).
         let airlock = &raw mut airlock;
         let waker = airlock_waker(airlock);
@@ -309,7 +378,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
         this.phase.set(Phase::Running);
         let guard = PanicGuard(this);
-        // SAFETY: `Phase` invariant 1: the phase was not `Running` (callers check) and is now,
+        // SAFETY: `Phase` invariant 1: the phase was not `Running` (`gate` checked) and is now,
         // so this is the only borrow of the body until the poll returns; invariant 2: a
         // not-closed generator holds `Body::Active`.
         let body = unsafe { &mut *this.body.get() };
@@ -321,42 +390,53 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let poll = unsafe { Pin::new_unchecked(future) }.poll(&mut cx);
         core::mem::forget(guard);
 
-        match poll {
-            Poll::Ready(value) => {
-                this.phase.set(Phase::Closed);
-                *body = Body::Done;
-                Step::Complete(value)
-            }
+        let value = match poll {
+            Poll::Ready(value) => value,
             Poll::Pending => {
                 // SAFETY: the poll is over, so no `yield` future holds the airlock pointer.
                 let outgoing =
                     unsafe { core::ptr::replace(&raw mut (*airlock).outgoing, Outgoing::Empty) };
-                match outgoing {
+                return match outgoing {
                     Outgoing::Yield(value, suspension) => {
                         this.phase.set(Phase::Suspended(suspension));
-                        Step::Yielded(value)
+                        Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Raise(error) => {
                         this.finish();
-                        Step::Raised(error)
+                        Poll::Ready(Step::Raised(error))
                     }
                     Outgoing::Exit => {
                         this.finish();
-                        Step::Exhausted
+                        Poll::Ready(Step::Exhausted)
                     }
                     Outgoing::SubIgnoredClose(value) => {
                         debug_assert!(closing);
                         this.finish();
-                        Step::Yielded(value)
+                        Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Empty => {
-                        this.finish();
-                        foreign_await()
+                        this.phase.set(Phase::Awaiting);
+                        Poll::Pending
                     }
-                }
+                };
             }
-        }
+        };
+        this.phase.set(Phase::Closed);
+        *body = Body::Done;
+        Poll::Ready(Step::Complete(value))
     }
+}
+
+/// What `Gen::gate` decided.
+enum Gate<Y, S, E, R> {
+    Answer(Result<Step<Y, R, E>, ResumeError<S, E>>),
+    Poll(Option<Input<S, E>>),
+}
+
+#[cold]
+#[inline(never)]
+fn continued_without_operation() -> ! {
+    panic!("a generator was polled to continue an operation, but none is waiting")
 }
 
 #[cold]
@@ -364,8 +444,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 fn foreign_await() -> ! {
     panic!(
         "a cogen generator body awaited a future that is not one of its own yields; a sync \
-         generator is resumed by its caller, not by an executor, so it cannot wait for I/O or \
-         timers (the generator is now closed)"
+         resume cannot wait for I/O or timers: drive the generator with an executor (as an \
+         async generator, or with `cogen::drive`) (the generator is now closed)"
     )
 }
 
@@ -379,25 +459,26 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        let phase = self.phase.get();
-        match (phase, input) {
-            (Phase::Running, input) => Err(ResumeError::Running(input)),
-            (Phase::Created, Input::Send(value)) => Err(ResumeError::JustStarted(value)),
-            (Phase::Suspended(_), Input::Start) => Err(ResumeError::AlreadyStarted),
-            (Phase::Closed, Input::Throw(error)) => Ok(Step::Raised(error)),
-            (Phase::Closed, _) => Ok(Step::Exhausted),
-            // Python runs no body code (not even `finally`) for a throw or close into a
-            // generator that never started, and none for an interrupt at a plain yield either:
-            // dropping the body runs its destructors, which are its `finally` blocks.
-            (Phase::Created | Phase::Suspended(Suspension::Plain), Input::Throw(error)) => {
-                self.finish();
-                Ok(Step::Raised(error))
-            }
-            (Phase::Created | Phase::Suspended(Suspension::Plain), Input::Close) => {
-                self.finish();
-                Ok(Step::Exhausted)
-            }
-            (_, input) => Ok(self.poll_body(input)),
+        match self.gate(Some(input)) {
+            Gate::Answer(answer) => answer,
+            Gate::Poll(input) => match self.poll_body(input, Waker::noop()) {
+                Poll::Ready(step) => Ok(step),
+                Poll::Pending => {
+                    self.finish();
+                    foreign_await()
+                }
+            },
+        }
+    }
+
+    fn poll_resume(
+        self: Pin<&Self>,
+        input: Option<Input<S, E>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
+        match self.gate(input) {
+            Gate::Answer(answer) => Poll::Ready(answer),
+            Gate::Poll(input) => self.poll_body(input, cx.waker()).map(Ok),
         }
     }
 

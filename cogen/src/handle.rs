@@ -4,6 +4,7 @@
 use core::fmt;
 use core::iter::FusedIterator;
 use core::pin::Pin;
+use core::task::{Context, Poll};
 
 use crate::generator::Generator;
 use crate::state::GenState;
@@ -335,6 +336,15 @@ impl<G: Generator + ?Sized> Generator for Pinned<'_, G> {
         self.get_ref().as_pin().try_resume(input)
     }
 
+    #[inline]
+    fn poll_resume(
+        self: Pin<&Self>,
+        input: Option<Input<G::Resume, G::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>> {
+        self.get_ref().as_pin().poll_resume(input, cx)
+    }
+
     fn state(&self) -> GenState {
         self.as_pin().get_ref().state()
     }
@@ -365,6 +375,15 @@ impl<G: Generator + ?Sized> Generator for Boxed<G> {
         input: Input<G::Resume, G::Error>,
     ) -> Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>> {
         self.get_ref().as_pin().try_resume(input)
+    }
+
+    #[inline]
+    fn poll_resume(
+        self: Pin<&Self>,
+        input: Option<Input<G::Resume, G::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>> {
+        self.get_ref().as_pin().poll_resume(input, cx)
     }
 
     fn state(&self) -> GenState {

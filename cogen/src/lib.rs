@@ -38,6 +38,8 @@
 extern crate alloc;
 
 mod airlock;
+mod async_gen;
+mod bridge;
 mod co;
 mod delegate;
 mod generator;
@@ -46,8 +48,15 @@ mod state;
 mod step;
 mod unraisable;
 
+// Not public API: what the `cogen-macros` expansions call.
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use crate::async_gen::{AClose, AsyncGen, Op, aclosing, async_coroutine, async_generator};
+pub use crate::bridge::{Driven, awaitable, drive};
 pub use crate::co::{Co, Interrupt, Raise, Yield, YieldCatch, YieldFrom, YieldFromCatch};
-pub use crate::delegate::{Delegate, IterDelegate};
+pub use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
 pub use crate::generator::{Gen, Generates, Generator, coroutine, generator};
 pub use crate::handle::Pinned;
 #[cfg(feature = "alloc")]
@@ -55,3 +64,5 @@ pub use crate::handle::{BoxGen, Boxed, SendBoxGen};
 pub use crate::state::GenState;
 pub use crate::step::{CloseError, Input, ResumeError, Step};
 pub use crate::unraisable::{UnraisableHook, UnraisableKind, set_unraisable_hook};
+#[cfg(feature = "macros")]
+pub use cogen_macros::{catch, gen_block, gen_fn, iter, raise};

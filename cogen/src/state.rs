@@ -19,8 +19,9 @@
 pub enum GenState {
     /// Created and never resumed: no body code has run (`GEN_CREATED`).
     Created,
-    /// Running its body: only observable from inside the body, through a shared handle
-    /// (`GEN_RUNNING`).
+    /// Running its body: observable from inside the body, through a shared handle
+    /// (`GEN_RUNNING`); and, for a generator driven asynchronously, while an operation waits on
+    /// a future its body awaits (Python's `ag_running`).
     Running,
     /// Suspended at a `yield` (`GEN_SUSPENDED`).
     Suspended,
@@ -47,26 +48,32 @@ pub(crate) enum Suspension {
 /// # Invariants
 ///
 /// 1. **Running is exclusive.** The body (`Gen::body`) is borrowed mutably only by
-///    `Gen::resume_with`, between setting `Running` and leaving `Running`. Every other access
+///    `Gen::poll_body`, between setting `Running` and leaving `Running`. Every other access
 ///    to the body (dropping it, taking a stored return value) first checks that the phase is
 ///    not `Running`. Since `Gen` is `!Sync` and the phase is read and written on one thread,
 ///    no two borrows of the body can overlap: a resume from inside the body (re-entrancy) sees
 ///    `Running` and is refused with `ResumeError::Running`.
-/// 2. **Active body.** In `Created`, `Suspended(_)` and `Running`, the body is
+/// 2. **Active body.** In `Created`, `Suspended(_)`, `Awaiting` and `Running`, the body is
 ///    `Body::Active` (the future). In `Closed` it is `Body::Returned` or `Body::Done`, and it
 ///    is never polled again. A panic while `Running` moves to `Closed` and drops the future
 ///    (a guard does it during unwinding), so a resumed-after-panic future is never polled.
 /// 3. **Pinned once polled.** The future is polled only through `Pin<&Gen>`, so from the first
 ///    poll on (every phase but `Created`) the generator does not move until it is dropped, and
 ///    the future is dropped in place.
-/// 4. **One airlock per resume.** While `Running`, the waker in the `Context` given to the
-///    body carries a pointer to that resume's `Airlock`, a stack value of `resume_with` that
-///    outlives the poll; its header names this generator's address. Nothing keeps the pointer
-///    after the poll returns (clones of the waker are no-op wakers, see `airlock.rs`).
+/// 4. **One airlock per poll.** While `Running`, the waker in the `Context` given to the
+///    body carries a pointer to that poll's `Airlock`, a stack value of `poll_body` that
+///    outlives the poll; its header names this generator's address and the outer waker. Only
+///    `&Waker` borrows of it are handed out, and clones of it are clones of the outer waker
+///    (see `airlock.rs`), so nothing keeps the pointer after the poll returns.
+/// 5. **Awaiting is a paused poll.** `Awaiting` means the body returned `Pending` from a
+///    foreign future (an async operation is in flight). Only a continuation (a poll with no new
+///    input) may poll it; any new input is refused with `ResumeError::Running`, as Python
+///    refuses a second `asend` while one is awaiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     Created,
     Running,
+    Awaiting,
     Suspended(Suspension),
     Closed,
 }
@@ -75,7 +82,7 @@ impl Phase {
     pub(crate) fn public(self) -> GenState {
         match self {
             Phase::Created => GenState::Created,
-            Phase::Running => GenState::Running,
+            Phase::Running | Phase::Awaiting => GenState::Running,
             Phase::Suspended(_) => GenState::Suspended,
             Phase::Closed => GenState::Closed,
         }

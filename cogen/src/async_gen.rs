@@ -1,0 +1,435 @@
+//! Async generators (PEP 525): bodies that both `.await` and `yield`, consumed as a `Stream`
+//! or driven with `asend`/`athrow`/`aclose`.
+
+use core::cell::Cell;
+use core::convert::Infallible;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use futures_core::{FusedStream, Stream};
+
+use crate::co::Co;
+use crate::generator::{Gen, Generator, coroutine};
+use crate::state::GenState;
+use crate::step::{CloseError, Input, ResumeError, Step};
+
+/// Makes an async generator: a body that can `.await` any future and `yield` through its
+/// [`Co`] with the same methods as a sync generator. No body code runs until it is first
+/// polled.
+///
+/// It is a [`Stream`] (and [`FusedStream`]) of what it yields; the body's return value is kept
+/// for [`take_return`](AsyncGen::take_return).
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// let ticks = cogen::async_generator(async |mut co| {
+///     for i in 0..3 {
+///         // any future can be awaited: it suspends the task, not the consumer
+///         std::future::ready(()).await;
+///         co.yield_(i).await;
+///     }
+/// });
+/// let ticks: Vec<u32> = futures::executor::block_on(ticks.collect());
+/// assert_eq!(ticks, [0, 1, 2]);
+/// ```
+pub fn async_generator<Y, R, B>(body: B) -> AsyncGen<Y, (), Infallible, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y>) -> R,
+{
+    async_coroutine(body)
+}
+
+/// Makes an async generator that receives values (`asend`) and errors (`athrow`); annotate the
+/// closure's argument as `Co<'_, Yield, Send, Error>`.
+///
+/// # Examples
+///
+/// ```
+/// use cogen::{Co, Step, async_coroutine};
+///
+/// futures::executor::block_on(async {
+///     let echo = std::pin::pin!(async_coroutine(async |mut co: Co<'_, String, Option<String>>| {
+///         let mut last = String::from("ready");
+///         loop {
+///             if let Some(message) = co.yield_(last.clone()).await {
+///                 last = message.to_uppercase();
+///             }
+///         }
+///     }));
+///     let echo = echo.into_ref();
+///     assert_eq!(echo.anext().await, Ok(Step::Yielded("ready".to_string())));
+///     assert_eq!(echo.asend(Some("hi".into())).await, Ok(Step::Yielded("HI".to_string())));
+///     assert_eq!(echo.aclose().await, Ok(None));
+/// });
+/// ```
+pub fn async_coroutine<Y, S, E, R, B>(body: B) -> AsyncGen<Y, S, E, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
+{
+    AsyncGen {
+        generator: coroutine(body),
+        operation: Cell::new(Operation::default()),
+    }
+}
+
+/// Which operation (`anext`/`asend`/`athrow`/`aclose` future) is in flight while the body
+/// waits on a foreign future.
+#[derive(Debug, Clone, Copy, Default)]
+struct Operation {
+    /// Serial number of the operation in flight; 0 for `Stream::poll_next`.
+    id: u32,
+    /// Serial number the next operation future takes.
+    next_id: u32,
+    /// The future of the operation in flight was dropped before it finished (cancelled): the
+    /// next `anext`/`poll_next` adopts the wait.
+    orphaned: bool,
+}
+
+/// An async generator made by [`async_generator`] or [`async_coroutine`] (PEP 525).
+///
+/// Consume it as a [`Stream`], or drive it with [`anext`](AsyncGen::anext),
+/// [`asend`](AsyncGen::asend), [`athrow`](AsyncGen::athrow) and [`aclose`](AsyncGen::aclose),
+/// which take `Pin<&Self>` (pin it with `std::pin::pin!` or `Box::pin`, then `.as_ref()`).
+///
+/// Dropping it runs its destructors, which cannot `.await`: cleanup that needs to await must
+/// run through `aclose().await` before the drop (see [`aclosing`]).
+#[must_use = "async generators are lazy and do nothing unless polled"]
+pub struct AsyncGen<Y, S, E, F: Future> {
+    generator: Gen<Y, S, E, F>,
+    operation: Cell<Operation>,
+}
+
+impl<Y, S, E, F: Future> fmt::Debug for AsyncGen<Y, S, E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncGen")
+            .field("state", &self.generator.state())
+            .field("delegating", &self.generator.is_delegating())
+            .finish()
+    }
+}
+
+impl<Y, S, E, F: Future> AsyncGen<Y, S, E, F> {
+    fn generator(self: Pin<&Self>) -> Pin<&Gen<Y, S, E, F>> {
+        // SAFETY: `generator` is structurally pinned: `AsyncGen` never moves it out, has no
+        // `Drop` impl, and is `!Unpin` whenever `Gen` is.
+        unsafe { self.map_unchecked(|this| &this.generator) }
+    }
+
+    /// The state (Python's `inspect.getasyncgenstate`): `Running` also while an operation
+    /// waits on a future the body awaits (`ag_running`).
+    pub fn state(&self) -> GenState {
+        self.generator.state()
+    }
+
+    /// Whether it is suspended inside a `yield_from` (`ag_yieldfrom` is not None... in spirit:
+    /// Python's async generators cannot delegate, cogen's can).
+    pub fn is_delegating(&self) -> bool {
+        self.generator.is_delegating()
+    }
+
+    /// Takes the return value kept when the stream ended, once.
+    pub fn take_return(self: Pin<&Self>) -> Option<F::Output> {
+        self.generator().take_return()
+    }
+
+    /// Python's `anext(agen)` / `agen.__anext__()`: starts or resumes the generator with
+    /// `S::default()` and evaluates to what it does next. If the previous operation's future
+    /// was dropped while the body was waiting (cancelled, as by `select!`), `anext` adopts and
+    /// finishes that wait.
+    pub fn anext(self: Pin<&Self>) -> Op<'_, Y, S, E, F>
+    where
+        S: Default,
+    {
+        Op::new(self, Request::Next(S::default))
+    }
+
+    /// Python's `await agen.asend(value)`: `value` becomes the result of the suspended
+    /// `yield`. Refused with [`ResumeError::JustStarted`] on a generator that has not started,
+    /// and [`ResumeError::Running`] while another operation is in flight.
+    pub fn asend(self: Pin<&Self>, value: S) -> Op<'_, Y, S, E, F> {
+        Op::new(self, Request::Input(Input::Send(value)))
+    }
+
+    /// Python's `await agen.athrow(error)`: raises `error` at the suspended `yield` (see
+    /// [`Pinned::throw`](crate::Pinned::throw)); the body's handler may await. Into a
+    /// generator that has not started or has finished, the error comes back at once.
+    pub fn athrow(self: Pin<&Self>, error: E) -> Op<'_, Y, S, E, F> {
+        Op::new(self, Request::Input(Input::Throw(error)))
+    }
+
+    /// Python's `await agen.aclose()`: raises the close request at the suspended `yield`; the
+    /// body's cleanup may await, and must not yield. Does nothing on a generator that has not
+    /// started or has finished.
+    pub fn aclose(self: Pin<&Self>) -> AClose<'_, Y, S, E, F> {
+        AClose {
+            op: Op::new(self, Request::Input(Input::Close)),
+        }
+    }
+}
+
+/// `Stream::poll_next` is `anext`: errors raised into it panic, as in `Iterator::next`.
+impl<Y, E, F: Future> Stream for AsyncGen<Y, (), E, F> {
+    type Item = Y;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
+        let this = self.into_ref();
+        // `&mut` access: no operation future is alive, so a wait in flight is ours to finish.
+        let input = if this.generator.is_awaiting() {
+            None
+        } else if this.generator.state() == GenState::Created {
+            Some(Input::Start)
+        } else {
+            Some(Input::Send(()))
+        };
+        match this.generator().poll_resume(input, cx) {
+            Poll::Pending => {
+                this.operation.set(Operation {
+                    id: 0,
+                    ..this.operation.get()
+                });
+                Poll::Pending
+            }
+            Poll::Ready(Ok(Step::Yielded(item))) => Poll::Ready(Some(item)),
+            Poll::Ready(Ok(Step::Complete(value))) => {
+                this.generator().__keep_return(value);
+                Poll::Ready(None)
+            }
+            Poll::Ready(Ok(Step::Exhausted)) => Poll::Ready(None),
+            Poll::Ready(Ok(Step::Raised(_))) => panic!(
+                "an async generator raised an error during `Stream::poll_next`; drive it with \
+                 `anext()` to receive errors as `Step::Raised` (the generator is closed)"
+            ),
+            Poll::Ready(Err(error)) => panic!("{error}"),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self.generator.state() {
+            GenState::Closed => (0, Some(0)),
+            _ => (0, None),
+        }
+    }
+}
+
+impl<Y, E, F: Future> FusedStream for AsyncGen<Y, (), E, F> {
+    fn is_terminated(&self) -> bool {
+        self.generator.state() == GenState::Closed
+    }
+}
+
+/// An async generator is also a generator, so a body can delegate to it with `yield_from`.
+/// Resumed synchronously (`try_resume`), its body must not wait on foreign futures.
+impl<Y, S, E, F: Future> Generator for AsyncGen<Y, S, E, F> {
+    type Yield = Y;
+    type Resume = S;
+    type Return = F::Output;
+    type Error = E;
+
+    fn try_resume(
+        self: Pin<&Self>,
+        input: Input<S, E>,
+    ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
+        self.generator().try_resume(input)
+    }
+
+    fn poll_resume(
+        self: Pin<&Self>,
+        input: Option<Input<S, E>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
+        self.generator().poll_resume(input, cx)
+    }
+
+    fn state(&self) -> GenState {
+        self.generator.state()
+    }
+
+    fn is_delegating(&self) -> bool {
+        self.generator.is_delegating()
+    }
+
+    fn take_return(self: Pin<&Self>) -> Option<F::Output> {
+        self.generator().take_return()
+    }
+
+    fn __keep_return(self: Pin<&Self>, value: F::Output) {
+        self.generator().__keep_return(value);
+    }
+}
+
+enum Request<S, E> {
+    /// `anext`: `Start`, or `Send` of this function's value (`S::default`), decided when first
+    /// polled.
+    Next(fn() -> S),
+    Input(Input<S, E>),
+}
+
+impl<S, E> Request<S, E> {
+    fn into_input(self, state: GenState) -> Input<S, E> {
+        match self {
+            Request::Next(_) if state == GenState::Created => Input::Start,
+            Request::Next(default) => Input::Send(default()),
+            Request::Input(input) => input,
+        }
+    }
+}
+
+/// The future of [`AsyncGen::anext`], [`asend`](AsyncGen::asend) and
+/// [`athrow`](AsyncGen::athrow): evaluates to what the generator does next.
+///
+/// Each call makes a new future; awaiting one again after it completed panics (Python's
+/// "cannot reuse already awaited asend()").
+#[must_use = "futures do nothing unless awaited"]
+pub struct Op<'g, Y, S, E, F: Future> {
+    generator: Pin<&'g AsyncGen<Y, S, E, F>>,
+    request: Option<Request<S, E>>,
+    /// `Some(id)` once started, while in flight.
+    id: Option<u32>,
+    done: bool,
+}
+
+impl<Y, S, E, F: Future> fmt::Debug for Op<'_, Y, S, E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Op")
+            .field("started", &self.id.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+// No field is structurally pinned.
+impl<Y, S, E, F: Future> Unpin for Op<'_, Y, S, E, F> {}
+
+impl<'g, Y, S, E, F: Future> Op<'g, Y, S, E, F> {
+    fn new(generator: Pin<&'g AsyncGen<Y, S, E, F>>, request: Request<S, E>) -> Self {
+        Op {
+            generator,
+            request: Some(request),
+            id: None,
+            done: false,
+        }
+    }
+}
+
+impl<Y, S, E, F: Future> Future for Op<'_, Y, S, E, F> {
+    type Output = Result<Step<Y, F::Output, E>, ResumeError<S, E>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(
+            !self.done,
+            "an asend()/athrow()/anext() future was awaited again after it completed"
+        );
+        let generator = self.generator;
+        let input = match self.id {
+            Some(_) => None, // continue our own wait
+            None => {
+                let request = self.request.take().expect("an operation is started once");
+                let mut operation = generator.operation.get();
+                let adopt = generator.generator.is_awaiting()
+                    && operation.orphaned
+                    && matches!(request, Request::Next(_));
+                if generator.generator.is_awaiting() && !adopt {
+                    self.done = true;
+                    let input = match request {
+                        Request::Input(input) => input,
+                        // `anext` has no value to hand back; report it as a refused start.
+                        Request::Next(_) => Input::Start,
+                    };
+                    return Poll::Ready(Err(ResumeError::Running(input)));
+                }
+                operation.next_id = operation.next_id.wrapping_add(1).max(1);
+                operation.id = operation.next_id;
+                operation.orphaned = false;
+                generator.operation.set(operation);
+                self.id = Some(operation.id);
+                if adopt {
+                    None
+                } else {
+                    Some(request.into_input(generator.state()))
+                }
+            }
+        };
+        let poll = generator.generator().poll_resume(input, cx);
+        if poll.is_ready() {
+            self.done = true;
+            self.id = None;
+        }
+        poll
+    }
+}
+
+impl<Y, S, E, F: Future> Drop for Op<'_, Y, S, E, F> {
+    fn drop(&mut self) {
+        // Cancelled while the body waits: leave the wait for `anext`/`poll_next` to adopt.
+        if let Some(id) = self.id {
+            let mut operation = self.generator.operation.get();
+            if operation.id == id && self.generator.generator.is_awaiting() {
+                operation.orphaned = true;
+                self.generator.operation.set(operation);
+            }
+        }
+    }
+}
+
+/// The future of [`AsyncGen::aclose`]: `Ok(Some(value))` if the body handled the close
+/// request by returning a value, `Ok(None)` if it closed otherwise.
+///
+/// # Panics
+///
+/// When polled while another operation is in flight (Python's "aclose(): asynchronous
+/// generator is already running").
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct AClose<'g, Y, S, E, F: Future> {
+    op: Op<'g, Y, S, E, F>,
+}
+
+impl<Y, S, E, F: Future> Future for AClose<'_, Y, S, E, F> {
+    type Output = Result<Option<F::Output>, CloseError<Y, E>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.op).poll(cx).map(|result| match result {
+            Ok(Step::Yielded(y)) => Err(CloseError::IgnoredClose(y)),
+            Ok(Step::Complete(r)) => Ok(Some(r)),
+            Ok(Step::Raised(e)) => Err(CloseError::Raised(e)),
+            Ok(Step::Exhausted) => Ok(None),
+            Err(error) => panic!("aclose(): {error}"),
+        })
+    }
+}
+
+/// Runs `body` with the async generator, then closes it with `aclose().await`, so that its
+/// cleanup can await (Python's `contextlib.aclosing`). Returns what `body` returned and what
+/// `aclose` reported.
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// futures::executor::block_on(async {
+///     let lines = std::pin::pin!(cogen::async_generator(async |mut co| {
+///         co.yield_("first").await;
+///         co.yield_("second").await;
+///     }));
+///     let (first, closed) = cogen::aclosing(lines, async |mut lines| lines.next().await).await;
+///     assert_eq!(first, Some("first"));
+///     assert_eq!(closed, Ok(None));
+/// });
+/// ```
+pub async fn aclosing<Y, S, E, F, T>(
+    mut generator: Pin<&mut AsyncGen<Y, S, E, F>>,
+    body: impl AsyncFnOnce(Pin<&mut AsyncGen<Y, S, E, F>>) -> T,
+) -> (T, Result<Option<F::Output>, CloseError<Y, E>>)
+where
+    F: Future,
+{
+    let value = body(generator.as_mut()).await;
+    let closed = generator.into_ref().aclose().await;
+    (value, closed)
+}

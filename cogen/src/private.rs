@@ -1,0 +1,104 @@
+//! Not public API: what the expansions of `cogen-macros` call. Everything here may change in
+//! any release.
+//!
+//! The macros cannot see types, so one spelling, `yield from x`, has to serve both kinds of
+//! things Python can delegate to: a generator (every [`Delegate`]: PEP 380's full protocol, and
+//! the delegation evaluates to its return value) and a plain iterable (any `IntoIterator`:
+//! items only, evaluates to `()`). The expansion picks between them with method resolution
+//! ("autoref specialization"):
+//!
+//! ```text
+//! match x { __cogen_sub => (&__cogen_sub).__cogen_kind().__cogen_delegate(&mut co, __cogen_sub) }
+//! ```
+//!
+//! On the receiver `&X`, rustc first looks for a method whose `self` is `&X` exactly:
+//! [`GenKind`] (implemented for every `X: Delegate`, taking `&self`) has one. Only if that does
+//! not apply does it take a further reference and find [`IterKind`] (implemented for every `&X`,
+//! taking `&self`, so `&&X`). A generator handle that is also an `Iterator` therefore delegates as
+//! a generator, so throws, closes and its return value go through. The tag that comes back
+//! then does the typed work, and reports a value that is neither with the message of
+//! [`Delegable`].
+
+use core::convert::Infallible;
+
+use crate::co::{Co, YieldFrom};
+use crate::delegate::{Delegate, IterDelegate};
+
+pub use crate::generator::coroutine;
+
+/// The tag of a value that is a [`Delegate`] (every generator is one): delegate with
+/// [`Co::yield_from`].
+#[derive(Debug, Clone, Copy)]
+pub struct GenTag;
+
+/// The tag of anything that is not a [`Delegate`]: delegate as an iterable, with
+/// [`Co::yield_from_iter`].
+#[derive(Debug, Clone, Copy)]
+pub struct IterTag;
+
+/// First choice of `yield from`: the value is a generator.
+pub trait GenKind {
+    /// Tags the value as a generator.
+    #[inline(always)]
+    fn __cogen_kind(&self) -> GenTag {
+        GenTag
+    }
+}
+
+impl<G: Delegate> GenKind for G {}
+
+/// Second choice of `yield from`: anything else, checked to be iterable by [`IterTag`].
+pub trait IterKind {
+    /// Tags the value as an iterable.
+    #[inline(always)]
+    fn __cogen_kind(&self) -> IterTag {
+        IterTag
+    }
+}
+
+impl<T: ?Sized> IterKind for &T {}
+
+impl GenTag {
+    /// `yield from generator`.
+    #[inline(always)]
+    pub fn __cogen_delegate<'c, 'a, G, Y, S, E>(
+        self,
+        co: &'c mut Co<'a, Y, S, E>,
+        sub: G,
+    ) -> YieldFrom<'c, G, Y, S, E>
+    where
+        G: Delegate<Yield = Y, Resume = S, Error = E>,
+    {
+        co.yield_from(sub)
+    }
+}
+
+impl IterTag {
+    /// `yield from iterable`.
+    #[inline(always)]
+    pub fn __cogen_delegate<'c, 'a, I, Y, E>(
+        self,
+        co: &'c mut Co<'a, Y, (), E>,
+        iterable: I,
+    ) -> YieldFrom<'c, IterDelegate<I::IntoIter, E>, Y, (), E>
+    where
+        I: Delegable<Y>,
+    {
+        co.yield_from_iter(iterable)
+    }
+}
+
+/// What `yield from` accepts when the value is not a generator: an iterable of the body's
+/// yield type. A separate trait only to give the error a Python user's words.
+#[diagnostic::on_unimplemented(
+    message = "`yield from` needs a generator or an iterable of `{Y}`, and `{Self}` is neither",
+    label = "cannot `yield from` this value",
+    note = "Python's `yield from x` needs an iterable `x`; in cogen that is a generator (a `Gen`, a `Pinned` or `Boxed` handle, a `Delegate`) or any `IntoIterator<Item = {Y}>`",
+    note = "delegating to an iterable needs a body whose send type is `()` (an iterator cannot receive values)"
+)]
+pub trait Delegable<Y>: IntoIterator<Item = Y> {}
+
+impl<I: IntoIterator<Item = Y>, Y> Delegable<Y> for I {}
+
+/// The default throw type of a generator that declares none.
+pub type NoThrow = Infallible;
