@@ -19,6 +19,7 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
     generator_expression(out)?;
     yield_from(out)?;
     coroutine_section(out)?;
+    native_coroutines(out)?;
     Ok(())
 }
 
@@ -206,6 +207,37 @@ fn coroutine_section(out: &mut impl Write) -> io::Result<()> {
     }));
     writeln!(out, "{}", coro.start().yielded().unwrap_or_default())?;
     writeln!(out, "{}", coro.send("bar").yielded().unwrap_or_default())?;
+    Ok(())
+}
+
+// == generator-based and native coroutines ===================================================
+// Python's event loop is an executor here (tokio). A `types.coroutine` generator yields
+// awaitables to the loop; `cogen::awaitable` makes such a generator a `Future` that
+// native `async` code awaits.
+
+type Awaitable = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Python: `@types.coroutine def old_style_coroutine(): yield from asyncio.sleep(0.01).__await__(); return "old"`
+fn old_style_coroutine() -> impl std::future::Future<Output = &'static str> + Send {
+    cogen::awaitable(coroutine(async |mut co: Co<'_, Awaitable, ()>| {
+        co.yield_(Box::pin(tokio::time::sleep(std::time::Duration::from_millis(10)))).await;
+        "old"
+    }))
+}
+
+/// Python: `async def main(): r = await old_style_coroutine(); print("awaited", r); return "main done"`
+async fn native_main(out: &mut impl Write) -> io::Result<&'static str> {
+    let r = old_style_coroutine().await;
+    writeln!(out, "awaited {r}")?;
+    Ok("main done")
+}
+
+fn native_coroutines(out: &mut impl Write) -> io::Result<()> {
+    writeln!(out, "== generator-based and native coroutines")?;
+    // Python: `print(asyncio.run(main()))`
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let done = runtime.block_on(native_main(out))?;
+    writeln!(out, "{done}")?;
     Ok(())
 }
 
