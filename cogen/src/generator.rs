@@ -170,7 +170,7 @@ impl<G, Y, S, R, E> Generates<Y, S, R, E> for G where
 /// ```
 /// use cogen::generator;
 ///
-/// fn countdown(n: u32) -> impl cogen::Generator<Yield = u32, Resume = (), Return = ()> {
+/// fn countdown(n: u32) -> impl cogen::Generates<u32> {
 ///     generator(async move |mut co| {
 ///         for i in (1..=n).rev() {
 ///             co.yield_(i).await;
@@ -181,7 +181,7 @@ impl<G, Y, S, R, E> Generates<Y, S, R, E> for G where
 /// let g = cogen::pin!(countdown(3));
 /// assert_eq!(g.collect::<Vec<_>>(), [3, 2, 1]);
 ///
-/// use cogen::Generator as _; // for `boxed` on an `impl Generator`
+/// use cogen::Generator as _; // for `boxed` on an `impl Generates`
 /// assert_eq!(countdown(2).boxed().sum::<u32>(), 3);
 /// ```
 pub fn generator<Y, R, B>(body: B) -> Gen<Y, (), Infallible, impl Future<Output = R>>

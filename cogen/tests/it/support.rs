@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+#![allow(unreachable_pub)] // a test crate: `pub` is how modules share fixtures
+
 use std::cell::RefCell;
 use std::rc::Rc;
 
