@@ -73,7 +73,12 @@ pub trait Generator {
             Step<Self::Yield, Self::Return, Self::Error>,
             ResumeError<Self::Resume, Self::Error>,
         >,
-    >;
+    > {
+        // A generator that never waits: the synchronous resume is the whole step.
+        let _ = cx;
+        let input = input.unwrap_or_else(|| continued_without_operation());
+        Poll::Ready(self.try_resume(input))
+    }
 
     /// The generator's state (Python's `inspect.getgeneratorstate`).
     fn state(&self) -> GenState;
@@ -85,11 +90,18 @@ pub trait Generator {
     /// Takes the return value kept when the generator was exhausted by `Iterator::next`, or
     /// `None` if there is none (already taken, delivered by a `Step::Complete`, or the
     /// generator did not return).
-    fn take_return(self: Pin<&Self>) -> Option<Self::Return>;
+    ///
+    /// The default keeps nothing.
+    fn take_return(self: Pin<&Self>) -> Option<Self::Return> {
+        None
+    }
 
     #[doc(hidden)]
-    /// Keeps a return value for `take_return`; used by the `Iterator` impls.
-    fn __keep_return(self: Pin<&Self>, value: Self::Return);
+    /// Keeps a return value for `take_return`; used by the `Iterator` impls. The default
+    /// drops it.
+    fn __keep_return(self: Pin<&Self>, value: Self::Return) {
+        drop(value);
+    }
 
     /// Moves the generator into a [`Boxed`](crate::Boxed) handle: an `Iterator`, `'static`
     /// when the body's captures are, `Send` when its state is.
@@ -157,6 +169,48 @@ pub trait Generates<Y, S = (), R = (), E = Infallible>:
 impl<G, Y, S, R, E> Generates<Y, S, R, E> for G where
     G: Generator<Yield = Y, Resume = S, Return = R, Error = E> + ?Sized
 {
+}
+
+/// A mutable borrow of a handle is a generator too, so a body can delegate to a generator and
+/// keep its handle: `co.yield_from(&mut boxed).await`, then inspect `boxed` afterwards.
+impl<G: Generator + Unpin + ?Sized> Generator for &mut G {
+    type Yield = G::Yield;
+    type Resume = G::Resume;
+    type Return = G::Return;
+    type Error = G::Error;
+
+    #[inline]
+    fn try_resume(
+        self: Pin<&Self>,
+        input: Input<G::Resume, G::Error>,
+    ) -> Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>> {
+        Pin::new(&**self.get_ref()).try_resume(input)
+    }
+
+    #[inline]
+    fn poll_resume(
+        self: Pin<&Self>,
+        input: Option<Input<G::Resume, G::Error>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>> {
+        Pin::new(&**self.get_ref()).poll_resume(input, cx)
+    }
+
+    fn state(&self) -> GenState {
+        (**self).state()
+    }
+
+    fn is_delegating(&self) -> bool {
+        (**self).is_delegating()
+    }
+
+    fn take_return(self: Pin<&Self>) -> Option<G::Return> {
+        Pin::new(&**self.get_ref()).take_return()
+    }
+
+    fn __keep_return(self: Pin<&Self>, value: G::Return) {
+        Pin::new(&**self.get_ref()).__keep_return(value);
+    }
 }
 
 /// Makes a generator from an async closure that yields through its [`Co`] handle. No body
