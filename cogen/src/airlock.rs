@@ -32,6 +32,9 @@ pub(crate) struct Header {
 pub(crate) enum Outgoing<Y, E> {
     /// Nothing: the body returned `Pending` without yielding (it awaited a foreign future).
     Empty,
+    /// The body returned `Pending` because the sub-generator of its `yield_from` awaits a
+    /// foreign future.
+    SubWaiting,
     /// The body suspended at a yield of this kind.
     Yield(Y, Suspension),
     /// The body raised an error (an unhandled throw, or `Co::raise`).

@@ -188,8 +188,11 @@ impl<Y, E, F: Future> Stream for AsyncGen<Y, (), E, F> {
         };
         match this.generator().poll_resume(input, cx) {
             Poll::Pending => {
+                // No operation future can be alive while we hold `&mut`, and none owns this
+                // wait: whoever polls next (this, or an operation future) may adopt it.
                 this.operation.set(Operation {
                     id: 0,
+                    orphaned: true,
                     ..this.operation.get()
                 });
                 Poll::Pending
@@ -330,10 +333,15 @@ impl<Y, S, E, F: Future> Future for Op<'_, Y, S, E, F> {
             None => {
                 let request = self.request.take().expect("an operation is started once");
                 let mut operation = generator.operation.get();
-                let adopt = generator.generator.is_awaiting()
+                let awaiting = generator.generator.is_awaiting();
+                // A wait whose operation future is gone (cancelled) is free: `anext` adopts it
+                // and finishes it; `athrow`/`aclose` interrupt it (Python throws at the await).
+                // A wait whose future is alive refuses everything (Python's "already running").
+                let adopt = awaiting && operation.orphaned && matches!(request, Request::Next(_));
+                let interrupt = awaiting
                     && operation.orphaned
-                    && matches!(request, Request::Next(_));
-                if generator.generator.is_awaiting() && !adopt {
+                    && matches!(request, Request::Input(Input::Throw(_) | Input::Close));
+                if awaiting && !adopt && !interrupt {
                     self.done = true;
                     let input = match request {
                         Request::Input(input) => input,

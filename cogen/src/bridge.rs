@@ -50,6 +50,7 @@ where
         handler,
         pending: None,
         next: Some(Input::Start),
+        done: false,
     }
 }
 
@@ -94,6 +95,8 @@ pub struct Driven<G: Generator, H, Fut> {
     // What the next resume puts in; `None` while an awaitable is in flight, or while the body
     // itself waits on a future (the next poll continues it).
     next: Option<Input<G::Resume, G::Error>>,
+    // The output was delivered, or the coroutine was closed.
+    done: bool,
 }
 
 impl<G: Generator, H, Fut> fmt::Debug for Driven<G, H, Fut> {
@@ -111,6 +114,7 @@ impl<G: Generator, H, Fut> Driven<G, H, Fut> {
         self.generator.state()
     }
 
+    #[allow(clippy::type_complexity)]
     fn project(
         self: Pin<&mut Self>,
     ) -> (
@@ -118,11 +122,12 @@ impl<G: Generator, H, Fut> Driven<G, H, Fut> {
         &mut H,
         Pin<&mut Option<Fut>>,
         &mut Option<Input<G::Resume, G::Error>>,
+        &mut bool,
     ) {
         // SAFETY: `generator` and `pending` are structurally pinned: `Driven` never moves them
         // out (the pending future is only replaced through `Pin::set`, which drops it in
-        // place), has no `Drop` impl, and is `!Unpin` when they are. `handler` and `next` are
-        // not pinned.
+        // place), has no `Drop` impl, and is `!Unpin` when they are. `handler`, `next` and
+        // `done` are not pinned.
         unsafe {
             let this = self.get_unchecked_mut();
             (
@@ -130,6 +135,7 @@ impl<G: Generator, H, Fut> Driven<G, H, Fut> {
                 &mut this.handler,
                 Pin::new_unchecked(&mut this.pending),
                 &mut this.next,
+                &mut this.done,
             )
         }
     }
@@ -139,7 +145,7 @@ impl<G: Generator, H, Fut> Driven<G, H, Fut> {
     /// travels down any `yield_from` chain, innermost first. The coroutine goes on when it is
     /// next polled.
     pub fn throw(self: Pin<&mut Self>, error: G::Error) {
-        let (_, _, mut pending, next) = self.project();
+        let (_, _, mut pending, next, _) = self.project();
         pending.set(None);
         *next = Some(Input::Throw(error));
     }
@@ -154,9 +160,10 @@ impl<G: Generator, H, Fut> Driven<G, H, Fut> {
     pub fn close(
         self: Pin<&mut Self>,
     ) -> Result<Option<G::Return>, crate::CloseError<G::Yield, G::Error>> {
-        let (generator, _, mut pending, next) = self.project();
+        let (generator, _, mut pending, next, done) = self.project();
         pending.set(None);
         *next = None;
+        *done = true;
         match generator.try_resume(Input::Close) {
             Ok(Step::Yielded(y)) => Err(crate::CloseError::IgnoredClose(y)),
             Ok(Step::Complete(r)) => Ok(Some(r)),
@@ -176,7 +183,11 @@ where
     type Output = G::Return;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Return> {
-        let (generator, handler, mut pending, next) = self.project();
+        let (generator, handler, mut pending, next, done) = self.project();
+        assert!(
+            !*done,
+            "a generator-based coroutine was awaited after it finished"
+        );
         loop {
             if let Some(awaitable) = pending.as_mut().as_pin_mut() {
                 let value = match awaitable.poll(cx) {
@@ -190,7 +201,10 @@ where
             match generator.poll_resume(input, cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(Step::Yielded(request))) => pending.set(Some(handler(request))),
-                Poll::Ready(Ok(Step::Complete(value))) => return Poll::Ready(value),
+                Poll::Ready(Ok(Step::Complete(value))) => {
+                    *done = true;
+                    return Poll::Ready(value);
+                }
                 Poll::Ready(Ok(Step::Exhausted)) => {
                     panic!("a generator-based coroutine was awaited after it finished")
                 }

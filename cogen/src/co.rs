@@ -491,11 +491,17 @@ impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
         // The other fields are not pinned and are only read or overwritten.
         let this = unsafe { self.get_unchecked_mut() };
         let airlock = this.key.airlock(cx.waker());
+        // SAFETY: `airlock` is from `Key::airlock` in this poll.
+        let incoming = unsafe { take(airlock) };
         let input = if this.awaiting {
-            None // continue the sub's wait
+            // Continue the sub's wait, or interrupt it with a throw or close.
+            match incoming {
+                None => None,
+                Some(input @ (Input::Throw(_) | Input::Close)) => Some(input),
+                Some(Input::Start | Input::Send(_)) => polled_out_of_turn(),
+            }
         } else if this.started {
-            // SAFETY: `airlock` is from `Key::airlock` in this poll.
-            match unsafe { take(airlock) } {
+            match incoming {
                 Some(Input::Start) | None => polled_out_of_turn(),
                 Some(input) => Some(input),
             }
@@ -507,9 +513,11 @@ impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
         // SAFETY: see above: `sub` is structurally pinned.
         let sub = unsafe { Pin::new_unchecked(&mut this.sub) };
         let Poll::Ready(step) = sub.poll_step(input, cx) else {
-            // The sub awaits a foreign future: so does this body (outgoing stays empty).
+            // The sub awaits a foreign future: so does this body.
             this.awaiting = true;
             this.closing = closing;
+            // SAFETY: as above.
+            unsafe { put(airlock, Outgoing::SubWaiting) };
             return Poll::Pending;
         };
         this.awaiting = false;

@@ -366,7 +366,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Whether an operation waits on a foreign future (`Phase::Awaiting`).
     pub(crate) fn is_awaiting(&self) -> bool {
-        self.phase.get() == Phase::Awaiting
+        matches!(self.phase.get(), Phase::Awaiting(_))
     }
 
     fn owner(&self) -> usize {
@@ -388,11 +388,15 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
-            (Phase::Awaiting, None) => Poll(None),
+            (Phase::Awaiting(_), None) => Poll(None),
             (_, None) => continued_without_operation(),
-            (Phase::Running | Phase::Awaiting, Some(input)) => {
+            (Phase::Running, Some(input)) => Answer(Err(ResumeError::Running(input))),
+            // A wait cannot take a value; an interrupt reaches it as it would a plain yield,
+            // or goes down the delegation chain to the generator that waits.
+            (Phase::Awaiting(_), Some(input @ (Input::Start | Input::Send(_)))) => {
                 Answer(Err(ResumeError::Running(input)))
             }
+            (Phase::Awaiting(true), Some(input)) => Poll(Some(input)),
             (Phase::Created, Some(Input::Send(value))) => {
                 Answer(Err(ResumeError::JustStarted(value)))
             }
@@ -402,11 +406,17 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             // Python runs no body code (not even `finally`) for a throw or close into a
             // generator that never started, and none for an interrupt at a plain yield either:
             // dropping the body runs its destructors, which are its `finally` blocks.
-            (Phase::Created | Phase::Suspended(Suspension::Plain), Some(Input::Throw(error))) => {
+            (
+                Phase::Created | Phase::Suspended(Suspension::Plain) | Phase::Awaiting(false),
+                Some(Input::Throw(error)),
+            ) => {
                 self.finish();
                 Answer(Ok(Step::Raised(error)))
             }
-            (Phase::Created | Phase::Suspended(Suspension::Plain), Some(Input::Close)) => {
+            (
+                Phase::Created | Phase::Suspended(Suspension::Plain) | Phase::Awaiting(false),
+                Some(Input::Close),
+            ) => {
                 self.finish();
                 Answer(Ok(Step::Exhausted))
             }
@@ -469,7 +479,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                         Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Empty => {
-                        this.phase.set(Phase::Awaiting);
+                        this.phase.set(Phase::Awaiting(false));
+                        Poll::Pending
+                    }
+                    Outgoing::SubWaiting => {
+                        this.phase.set(Phase::Awaiting(true));
                         Poll::Pending
                     }
                 };
@@ -581,9 +595,15 @@ impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
         // `Pin<&Gen>`, so it is pinned; this is its last use before its fields are dropped in
         // place.
         let this = unsafe { Pin::new_unchecked(&*self) };
-        match this.try_resume(Input::Close) {
-            Ok(Step::Yielded(_)) => unraisable::report(UnraisableKind::IgnoredClose),
-            Ok(Step::Raised(_)) => unraisable::report(UnraisableKind::RaisedWhileClosing),
+        let mut cx = Context::from_waker(Waker::noop());
+        match this.poll_resume(Some(Input::Close), &mut cx) {
+            Poll::Ready(Ok(Step::Yielded(_))) => unraisable::report(UnraisableKind::IgnoredClose),
+            Poll::Ready(Ok(Step::Raised(_))) => {
+                unraisable::report(UnraisableKind::RaisedWhileClosing);
+            }
+            // The close handler awaits: nothing can drive it from `Drop`. Its destructors run
+            // when the body is dropped next.
+            Poll::Pending => unraisable::report(UnraisableKind::AwaitedWhileClosing),
             _ => {}
         }
     }

@@ -47,7 +47,7 @@ pub trait GenKind {
 
 impl<G: Delegate> GenKind for G {}
 
-/// Second choice of `yield from`: anything else, checked to be iterable by [`IterTag`].
+/// Second choice of `yield from`: the value is an iterable.
 pub trait IterKind {
     /// Tags the value as an iterable.
     #[inline(always)]
@@ -56,7 +56,24 @@ pub trait IterKind {
     }
 }
 
-impl<T: ?Sized> IterKind for &T {}
+impl<I: IntoIterator> IterKind for &I {}
+
+/// Last choice of `yield from`, found only through `&mut` autoref (after both others): the
+/// value can be neither delegated to nor iterated, and [`NoDelegateTag`] reports it.
+pub trait NoDelegateKind {
+    /// Tags the value as unusable.
+    #[inline(always)]
+    fn __cogen_kind(&mut self) -> NoDelegateTag {
+        NoDelegateTag
+    }
+}
+
+impl<T: ?Sized> NoDelegateKind for &T {}
+
+/// The tag of a value that `yield from` cannot take: its method's bound fails with the message
+/// of [`Delegable`].
+#[derive(Debug, Clone, Copy)]
+pub struct NoDelegateTag;
 
 impl GenTag {
     /// `yield from generator`.
@@ -82,23 +99,34 @@ impl IterTag {
         iterable: I,
     ) -> YieldFrom<'c, IterDelegate<I::IntoIter, E>, Y, (), E>
     where
-        I: Delegable<Y>,
+        I: IntoIterator<Item = Y>,
     {
         co.yield_from_iter(iterable)
     }
 }
 
-/// What `yield from` accepts when the value is not a generator: an iterable of the body's
-/// yield type. A separate trait only to give the error a Python user's words.
-#[diagnostic::on_unimplemented(
-    message = "`yield from` needs a generator or an iterable of `{Y}`, and `{Self}` is neither",
-    label = "cannot `yield from` this value",
-    note = "Python's `yield from x` needs an iterable `x`; in cogen that is a generator (a `Gen`, a `Pinned` or `Boxed` handle, a `Delegate`) or any `IntoIterator<Item = {Y}>`",
-    note = "delegating to an iterable needs a body whose send type is `()` (an iterator cannot receive values)"
-)]
-pub trait Delegable<Y>: IntoIterator<Item = Y> {}
+impl NoDelegateTag {
+    /// Never compiles: `V` does not implement [`Delegable`].
+    pub fn __cogen_delegate<V, T, Y, S, E>(
+        self,
+        _co: &mut Co<'_, Y, S, E>,
+        _value: V,
+    ) -> core::future::Pending<T>
+    where
+        V: Delegable<Y>,
+    {
+        core::future::pending()
+    }
+}
 
-impl<I: IntoIterator<Item = Y>, Y> Delegable<Y> for I {}
+/// Implemented by nothing: the bound that reports a `yield from` of a value that is neither a
+/// generator nor an iterable, in a Python user's words.
+#[diagnostic::on_unimplemented(
+    message = "`yield from` needs a generator or an iterable, and `{Self}` is neither",
+    label = "cannot `yield from` this value",
+    note = "Python's `yield from x` needs an iterable `x`; in cogen that is a generator (a `Gen`, a `Pinned` or `Boxed` handle, a `Delegate`) or any `IntoIterator<Item = {Y}>`"
+)]
+pub trait Delegable<Y> {}
 
 /// The default throw type of a generator that declares none.
 pub type NoThrow = Infallible;

@@ -66,14 +66,19 @@ pub(crate) enum Suspension {
 ///    `&Waker` borrows of it are handed out, and clones of it are clones of the outer waker
 ///    (see `airlock.rs`), so nothing keeps the pointer after the poll returns.
 /// 5. **Awaiting is a paused poll.** `Awaiting` means the body returned `Pending` from a
-///    foreign future (an async operation is in flight). Only a continuation (a poll with no new
-///    input) may poll it; any new input is refused with `ResumeError::Running`, as Python
-///    refuses a second `asend` while one is awaiting.
+///    foreign future (an async operation is in flight). A continuation (a poll with no new
+///    input) polls it again. A new value (`Start`, `Send`) is refused with
+///    `ResumeError::Running`. A throw or close interrupts the wait as it would a plain yield:
+///    a direct wait is dropped with the body, a wait inside `yield_from` is forwarded down the
+///    chain. (`AsyncGen` refuses every new operation while another one's future is alive, as
+///    Python refuses a second `asend`.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
     Created,
     Running,
-    Awaiting,
+    /// Waiting on a foreign future; `true` when the wait is a sub-generator's, inside a
+    /// `yield_from` (an interrupt is then forwarded down the chain).
+    Awaiting(bool),
     Suspended(Suspension),
     Closed,
 }
@@ -82,7 +87,7 @@ impl Phase {
     pub(crate) fn public(self) -> GenState {
         match self {
             Phase::Created => GenState::Created,
-            Phase::Running | Phase::Awaiting => GenState::Running,
+            Phase::Running | Phase::Awaiting(_) => GenState::Running,
             Phase::Suspended(_) => GenState::Suspended,
             Phase::Closed => GenState::Closed,
         }

@@ -18,6 +18,9 @@ pub enum UnraisableKind {
     IgnoredClose,
     /// The body raised an error while closing. The error was dropped.
     RaisedWhileClosing,
+    /// The body's close handler awaited a future (an async generator dropped without
+    /// `aclose().await`): `Drop` cannot wait, so the body was dropped at that point.
+    AwaitedWhileClosing,
 }
 
 impl fmt::Display for UnraisableKind {
@@ -25,6 +28,9 @@ impl fmt::Display for UnraisableKind {
         f.write_str(match self {
             UnraisableKind::IgnoredClose => "generator ignored the close request",
             UnraisableKind::RaisedWhileClosing => "generator raised an error while closing",
+            UnraisableKind::AwaitedWhileClosing => {
+                "generator awaited while closing in `Drop` (use `aclose().await`)"
+            }
         })
     }
 }
