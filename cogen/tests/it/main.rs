@@ -3,10 +3,14 @@
 
 mod support;
 
+mod async_gen;
 mod close;
+mod coro;
 mod errors;
+mod examples;
 mod generator;
 mod iterator;
+mod macros;
 mod misuse;
 mod send;
 mod states;
