@@ -81,15 +81,19 @@ enum Scope {
 
 /// Rewrites the `yield`s of one generator body (not those of nested closures, `async` blocks,
 /// items or generator macros, which are errors or belong to another generator).
-pub(crate) struct Rewrite {
+pub(crate) struct Rewrite<'k> {
+    /// The path of the `cogen` crate, as the front door passed it (`$crate`).
+    krate: &'k TokenStream,
     scope: Scope,
     errors: Option<syn::Error>,
 }
 
-impl Rewrite {
-    /// Rewrites `block` in place; returns the errors found, combined.
-    pub(crate) fn block(block: &mut Block) -> syn::Result<()> {
+impl<'k> Rewrite<'k> {
+    /// Rewrites `block` in place, naming cogen's items through `krate`; returns the errors
+    /// found, combined.
+    pub(crate) fn block(block: &mut Block, krate: &'k TokenStream) -> syn::Result<()> {
         let mut this = Rewrite {
+            krate,
             scope: Scope::Body,
             errors: None,
         };
@@ -172,11 +176,12 @@ impl Rewrite {
             let delegate = quote_spanned! {sub_span=>
                 (&#local).__cogen_kind().__cogen_delegate(&mut #co, #local)#suffix
             };
+            let krate = self.krate;
             Some(quote_spanned! {span=>
                 match #sub {
                     #local => {
                         #[allow(unused_imports)]
-                        use ::cogen::__private::{GenKind as _, IterKind as _, NoDelegateKind as _};
+                        use #krate::__private::{GenKind as _, IterKind as _, NoDelegateKind as _};
                         #delegate
                     }
                 }
@@ -279,7 +284,7 @@ pub(crate) fn find_yield(tokens: TokenStream) -> Option<Span> {
     })
 }
 
-impl VisitMut for Rewrite {
+impl VisitMut for Rewrite<'_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         match expr {
             Expr::Yield(yield_expr) => {
@@ -290,6 +295,16 @@ impl VisitMut for Rewrite {
                 if let Some(awaited) = self.yield_await(yield_expr, quote_spanned!(span=> .await)) {
                     *expr = Expr::Verbatim(awaited);
                 }
+            }
+            // `(yield v)`, as Python writes it. Once rewritten, the parentheses may be
+            // unnecessary (`while let Some(x) = (__cogen_co.yield_(v).await)`), and rustc's
+            // `unused_parens` would flag the user's code and suggest a wrong fix. The lint
+            // skips parentheses that come from a macro, so we give them the macro's span, at
+            // the same place.
+            Expr::Paren(paren) if matches!(*paren.expr, Expr::Yield(_)) => {
+                let span = paren.paren_token.span.join();
+                paren.paren_token = syn::token::Paren(Span::mixed_site().located_at(span));
+                self.visit_expr_mut(&mut paren.expr);
             }
             Expr::Closure(closure) => {
                 let scope = if closure.asyncness.is_some() {

@@ -80,25 +80,27 @@ impl Types {
 }
 
 /// Input: a body block (its `yield`s already marked by `mark_yield_from`).
-/// Output: `::cogen::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| body)`.
+/// Output: `$crate::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| body)`, where
+/// `$crate` is `krate`, the path of `cogen` that the front door passed in.
 ///
 /// The types are given to `coroutine` by turbofish rather than as closure annotations: in an
 /// expression, an elided lifetime (`yield &str`) is inferred, where in a closure's signature it
 /// would become a lifetime of its own; and the return type reaches the closure, so `?` knows
 /// what to convert into.
 fn coroutine_call(
+    krate: &TokenStream,
     mut body: Block,
     types: &Types,
     capture: Option<Token![move]>,
     infer: bool,
 ) -> syn::Result<TokenStream> {
-    Rewrite::block(&mut body)?;
+    Rewrite::block(&mut body, krate)?;
     let [y, s, e, r] = types.generic_args(infer);
     let co = co_ident(Span::call_site());
     // Without a `move`, the body borrows what it uses, like a closure.
     let capture = capture.map(|m| quote_spanned!(m.span=> move));
     Ok(quote! {
-        ::cogen::coroutine::<#y, #s, #e, #r, _>(
+        #krate::coroutine::<#y, #s, #e, #r, _>(
             async #capture |#[allow(unused_mut)] mut #co| #body
         )
     })
@@ -165,9 +167,10 @@ impl Parse for GenFn {
 
 /// Input: `fn name<G>(args) -> yield Y, send S, throw E, return R where .. { body }`, any
 /// number of them (free functions, or methods inside an `impl` block).
-/// Output: for each, `fn name<G>(args) -> ::cogen::Gen<Y, S, E, impl Future<Output = R>> where
-/// .. { ::cogen::coroutine::<Y, S, E, R, _>(async move |mut __cogen_co| body) }`.
-pub(crate) fn expand_gen_fn(input: TokenStream) -> syn::Result<TokenStream> {
+/// Output: for each, `fn name<G>(args) -> $crate::Gen<Y, S, E, impl Future<Output = R>> where
+/// .. { $crate::coroutine::<Y, S, E, R, _>(async move |mut __cogen_co| body) }`, where `$crate`
+/// is `krate`, the path of `cogen` that the front door passed in.
+pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
     let input = mark_yield_from(input);
     let fns = syn::parse::Parser::parse2(
         |input: ParseStream<'_>| {
@@ -193,7 +196,7 @@ pub(crate) fn expand_gen_fn(input: TokenStream) -> syn::Result<TokenStream> {
         } = f;
         let [y, s, e, r] = types.generic_args(false);
         let where_clause = &generics.where_clause;
-        let call = match coroutine_call(body, &types, Some(Default::default()), false) {
+        let call = match coroutine_call(krate, body, &types, Some(Default::default()), false) {
             Ok(call) => call,
             Err(error) => {
                 match &mut errors {
@@ -201,7 +204,7 @@ pub(crate) fn expand_gen_fn(input: TokenStream) -> syn::Result<TokenStream> {
                     None => errors = Some(error),
                 }
                 // Keep the function, so that its callers do not report errors of their own.
-                quote!(::cogen::coroutine::<#y, #s, #e, #r, _>(
+                quote!(#krate::coroutine::<#y, #s, #e, #r, _>(
                     async move |_| ::core::unreachable!()
                 ))
             }
@@ -209,7 +212,7 @@ pub(crate) fn expand_gen_fn(input: TokenStream) -> syn::Result<TokenStream> {
         out.extend(quote! {
             #(#attrs)*
             #vis fn #ident #generics (#inputs)
-                -> ::cogen::Gen<#y, #s, #e, impl ::core::future::Future<Output = #r>>
+                -> #krate::Gen<#y, #s, #e, impl ::core::future::Future<Output = #r>>
             #where_clause
             {
                 #call
@@ -267,13 +270,16 @@ impl Parse for GenBlock {
 }
 
 /// Input: `[move] [-> yield Y, send S, throw E, return R] { body }` or bare statements.
-/// Output: `::cogen::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| { body })`, with
-/// `Y` and `R` inferred unless declared.
-pub(crate) fn expand_gen_block(input: TokenStream) -> syn::Result<TokenStream> {
+/// Output: `$crate::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| { body })`, with
+/// `Y` and `R` inferred unless declared, and `$crate` the path `krate` passed by the front door.
+pub(crate) fn expand_gen_block(
+    krate: &TokenStream,
+    input: TokenStream,
+) -> syn::Result<TokenStream> {
     let GenBlock {
         capture,
         types,
         body,
     } = syn::parse2(mark_yield_from(input))?;
-    coroutine_call(body, &types, capture, true)
+    coroutine_call(krate, body, &types, capture, true)
 }

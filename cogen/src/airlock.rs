@@ -11,6 +11,7 @@ use core::mem::ManuallyDrop;
 use core::ptr;
 use core::task::{RawWaker, RawWakerVTable, Waker};
 
+use crate::chain::Chain;
 use crate::state::Suspension;
 use crate::step::Input;
 
@@ -55,6 +56,8 @@ pub(crate) struct Airlock<Y, S, E> {
     /// future.
     pub(crate) incoming: Option<Input<S, E>>,
     pub(crate) outgoing: Outgoing<Y, E>,
+    /// With a yield from inside a `yield_from`: the chain to record (see `chain.rs`).
+    pub(crate) chain: Option<Chain<Y, S, E>>,
 }
 
 impl<Y, S, E> Airlock<Y, S, E> {
@@ -64,6 +67,7 @@ impl<Y, S, E> Airlock<Y, S, E> {
             header: Header { owner, outer },
             incoming: input,
             outgoing: Outgoing::Empty,
+            chain: None,
         }
     }
 }
@@ -129,6 +133,11 @@ pub(crate) struct Key<Y, S, E> {
 }
 
 impl<Y, S, E> Key<Y, S, E> {
+    /// The identity of the key's generator.
+    pub(crate) fn owner(&self) -> usize {
+        self.owner
+    }
+
     /// The key for the generator resuming now.
     ///
     /// # Panics

@@ -263,6 +263,10 @@ impl<Y, S, E, F: Future> Generator for AsyncGen<Y, S, E, F> {
     fn __keep_return(self: Pin<&Self>, value: F::Output) {
         self.generator().__keep_return(value);
     }
+
+    fn __chain(&self) -> Option<crate::Chain<Y, S, E>> {
+        self.generator.__chain()
+    }
 }
 
 enum Request<S, E> {

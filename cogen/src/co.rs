@@ -5,9 +5,11 @@ use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
 use crate::airlock::{Airlock, Key, Outgoing};
+use crate::chain::{Chain, Link, LinkStep};
 use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
 use crate::state::Suspension;
 use crate::step::{Input, Step};
@@ -165,12 +167,10 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     where
         G: Delegate<Yield = Y, Resume = S, Error = E>,
     {
+        let owner = self.key.owner();
         YieldFrom {
+            delegation: Delegation::new(sub, owner),
             key: &mut self.key,
-            sub,
-            started: false,
-            awaiting: false,
-            closing: false,
         }
     }
 
@@ -449,8 +449,24 @@ impl<Y, S, E, T> Future for Raise<'_, Y, S, E, T> {
 
 /// The future of [`Co::yield_from`]: evaluates to the sub-generator's return value.
 #[must_use = "a delegation does nothing unless awaited"]
-pub struct YieldFrom<'c, G, Y, S, E> {
+// `repr(C)`: `delegation` (whose first field is its `Link`) is at offset 0, see `chain.rs`.
+#[repr(C)]
+pub struct YieldFrom<'c, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    delegation: Delegation<G, Y, S, E>,
     key: &'c mut Key<Y, S, E>,
+}
+
+/// The state of one `yield_from`: a node of the delegation chain (see `chain.rs`).
+#[repr(C)]
+pub(crate) struct Delegation<G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    // First field: a pointer to the `Link` is a pointer to the `Delegation`.
+    link: Link<Y, S, E>,
     // Structurally pinned: a generator given by value is resumed in place.
     sub: G,
     started: bool,
@@ -458,17 +474,114 @@ pub struct YieldFrom<'c, G, Y, S, E> {
     awaiting: bool,
     // ... and that wait is part of closing it.
     closing: bool,
+    // What the sub-generator did when it was stepped through the chain without polling this
+    // body (and whether that step was a close): the body's next poll takes it from here.
+    parked: Option<(Step<Y, G::Return, E>, bool)>,
 }
 
-impl<G, Y, S, E> fmt::Debug for YieldFrom<'_, G, Y, S, E> {
+impl<G, Y, S, E> fmt::Debug for YieldFrom<'_, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("YieldFrom")
-            .field("started", &self.started)
+            .field("started", &self.delegation.started)
             .finish_non_exhaustive()
     }
 }
 
-impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
+impl<G, Y, S, E> Delegation<G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    fn new(sub: G, owner: usize) -> Self {
+        Delegation {
+            link: Link::new(step_link::<G, Y, S, E>, owner),
+            sub,
+            started: false,
+            awaiting: false,
+            closing: false,
+            parked: None,
+        }
+    }
+}
+
+/// Links the sub-generator that just yielded below `delegation`, and returns the innermost
+/// link of the chain: the sub's own innermost link if it is delegating too, else this one.
+///
+/// # Safety
+///
+/// `delegation` is valid and pinned, and no reference into it is live. Every later access to
+/// the returned link and to `delegation` through the chain must derive from this pointer.
+unsafe fn link_sub<G, Y, S, E>(
+    delegation: NonNull<Delegation<G, Y, S, E>>,
+) -> NonNull<Link<Y, S, E>>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    let me = delegation.cast::<Link<Y, S, E>>();
+    // SAFETY: per the caller; `sub` is structurally pinned.
+    let sub = unsafe { Pin::new_unchecked(&mut (*delegation.as_ptr()).sub) };
+    match sub.chain() {
+        Some(chain) => {
+            // SAFETY: the sub just yielded from its own delegation, so its chain's links are
+            // live and pinned inside it (chain invariant 1); `parent` is a `Cell`.
+            unsafe { chain.outermost.as_ref() }.parent.set(Some(me));
+            chain.innermost
+        }
+        None => me,
+    }
+}
+
+/// [`Link::step`] for a `Delegation<G, Y, S, E>`.
+///
+/// # Safety
+///
+/// `link` is the `link` of a live, pinned `Delegation<G, Y, S, E>` registered in a chain, and
+/// nothing else accesses that delegation during the call (chain invariants 1 and 2).
+unsafe fn step_link<G, Y, S, E>(
+    link: NonNull<Link<Y, S, E>>,
+    input: Option<Input<S, E>>,
+    closing: bool,
+    cx: &mut Context<'_>,
+) -> Poll<LinkStep<Y, S, E>>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
+    let delegation = link.cast::<Delegation<G, Y, S, E>>();
+    // SAFETY: per the caller; `Delegation` is `repr(C)` with `link` first, so the pointer to
+    // the link is a pointer to the delegation, with its provenance (`link_sub` made it from a
+    // pointer to the whole delegation).
+    let this = unsafe { &mut *delegation.as_ptr() };
+    if this.parked.is_some() {
+        return Poll::Ready(LinkStep::Finished);
+    }
+    let closing = closing || (this.awaiting && this.closing);
+    // SAFETY: `sub` is structurally pinned.
+    let sub = unsafe { Pin::new_unchecked(&mut this.sub) };
+    match sub.poll_step(input, cx) {
+        Poll::Pending => {
+            this.awaiting = true;
+            this.closing = closing;
+            Poll::Pending
+        }
+        Poll::Ready(Step::Yielded(y)) if !closing => {
+            this.awaiting = false;
+            // SAFETY: per the caller; `this` is not used after this point.
+            Poll::Ready(LinkStep::Yielded(y, unsafe { link_sub(delegation) }))
+        }
+        Poll::Ready(step) => {
+            this.awaiting = false;
+            this.parked = Some((step, closing));
+            Poll::Ready(LinkStep::Finished)
+        }
+    }
+}
+
+impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
     /// Lets the body see an interrupt that the sub-generator did not absorb: the delegation
     /// evaluates to `Err(interrupt)` at this point instead of propagating it (Python's
     /// `try: r = yield from g` / `except E:`).
@@ -482,45 +595,53 @@ impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         catch: bool,
-    ) -> Poll<Result<G::Return, Interrupt<E>>>
-    where
-        G: Delegate<Yield = Y, Resume = S, Error = E>,
-    {
-        // SAFETY: `sub` is structurally pinned: it is never moved out of `self`, `YieldFrom`
-        // has no `Drop` impl and no manual `Unpin` impl, so it is `!Unpin` whenever `G` is.
-        // The other fields are not pinned and are only read or overwritten.
+    ) -> Poll<Result<G::Return, Interrupt<E>>> {
+        // SAFETY: `delegation.sub` is structurally pinned: it is never moved out of `self`,
+        // `YieldFrom` has no `Drop` impl and no manual `Unpin` impl, so it is `!Unpin`
+        // whenever `G` is. The other fields are not pinned and are only read or overwritten.
         let this = unsafe { self.get_unchecked_mut() };
         let airlock = this.key.airlock(cx.waker());
+        // Every access to the delegation goes through this pointer, which a chain may keep
+        // (see `link_sub`).
+        let delegation = NonNull::from(&mut this.delegation);
+        // SAFETY: just made from `&mut`; only used through this pointer below.
+        let d = unsafe { &mut *delegation.as_ptr() };
         // SAFETY: `airlock` is from `Key::airlock` in this poll.
         let incoming = unsafe { take(airlock) };
-        let input = if this.awaiting {
-            // Continue the sub's wait, or interrupt it with a throw or close.
-            match incoming {
-                None => None,
-                Some(input @ (Input::Throw(_) | Input::Close)) => Some(input),
-                Some(Input::Start | Input::Send(_)) => polled_out_of_turn(),
-            }
-        } else if this.started {
-            match incoming {
-                Some(Input::Start) | None => polled_out_of_turn(),
-                Some(input) => Some(input),
-            }
+        let (step, closing) = if let Some(parked) = d.parked.take() {
+            // The chain stepped the sub while this body was not polled.
+            parked
         } else {
-            this.started = true;
-            Some(Input::Start) // `_y = next(_i)`: the initial next goes straight to the sub
+            let input = if d.awaiting {
+                // Continue the sub's wait, or interrupt it with a throw or close.
+                match incoming {
+                    None => None,
+                    Some(input @ (Input::Throw(_) | Input::Close)) => Some(input),
+                    Some(Input::Start | Input::Send(_)) => polled_out_of_turn(),
+                }
+            } else if d.started {
+                match incoming {
+                    Some(Input::Start) | None => polled_out_of_turn(),
+                    Some(input) => Some(input),
+                }
+            } else {
+                d.started = true;
+                Some(Input::Start) // `_y = next(_i)`: the initial next goes straight to the sub
+            };
+            let closing = matches!(input, Some(Input::Close)) || (d.awaiting && d.closing);
+            // SAFETY: `sub` is structurally pinned.
+            let sub = unsafe { Pin::new_unchecked(&mut d.sub) };
+            let Poll::Ready(step) = sub.poll_step(input, cx) else {
+                // The sub awaits a foreign future: so does this body.
+                d.awaiting = true;
+                d.closing = closing;
+                // SAFETY: as above.
+                unsafe { put(airlock, Outgoing::SubWaiting) };
+                return Poll::Pending;
+            };
+            d.awaiting = false;
+            (step, closing)
         };
-        let closing = matches!(input, Some(Input::Close)) || (this.awaiting && this.closing);
-        // SAFETY: see above: `sub` is structurally pinned.
-        let sub = unsafe { Pin::new_unchecked(&mut this.sub) };
-        let Poll::Ready(step) = sub.poll_step(input, cx) else {
-            // The sub awaits a foreign future: so does this body.
-            this.awaiting = true;
-            this.closing = closing;
-            // SAFETY: as above.
-            unsafe { put(airlock, Outgoing::SubWaiting) };
-            return Poll::Pending;
-        };
-        this.awaiting = false;
         let interrupt = match step {
             Step::Yielded(y) if closing => {
                 // The sub yielded in response to close: PEP 380 passes the RuntimeError
@@ -530,8 +651,17 @@ impl<'c, G, Y, S, E> YieldFrom<'c, G, Y, S, E> {
                 return Poll::Pending;
             }
             Step::Yielded(y) => {
+                d.link.parent.set(None);
+                // SAFETY: `delegation` is pinned inside the body; `d` is not used again.
+                let innermost = unsafe { link_sub(delegation) };
                 // SAFETY: as above.
-                unsafe { put(airlock, Outgoing::Yield(y, Suspension::Delegating)) };
+                unsafe {
+                    put(airlock, Outgoing::Yield(y, Suspension::Delegating));
+                    (*airlock).chain = Some(Chain {
+                        outermost: delegation.cast(),
+                        innermost,
+                    });
+                }
                 return Poll::Pending;
             }
             // `_m(); raise _e`: even if the sub returned while closing, GeneratorExit is
@@ -582,11 +712,17 @@ where
 /// The future of [`YieldFrom::catch`]: evaluates to the sub-generator's return value, or to
 /// the interrupt that reached this body.
 #[must_use = "a delegation does nothing unless awaited"]
-pub struct YieldFromCatch<'c, G, Y, S, E> {
+pub struct YieldFromCatch<'c, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
     inner: YieldFrom<'c, G, Y, S, E>,
 }
 
-impl<G, Y, S, E> fmt::Debug for YieldFromCatch<'_, G, Y, S, E> {
+impl<G, Y, S, E> fmt::Debug for YieldFromCatch<'_, G, Y, S, E>
+where
+    G: Delegate<Yield = Y, Resume = S, Error = E>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("YieldFromCatch")
             .field("inner", &self.inner)

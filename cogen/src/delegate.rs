@@ -5,6 +5,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use crate::chain::Chain;
 use crate::generator::Generator;
 use crate::step::{Input, ResumeError, Step};
 
@@ -87,6 +88,13 @@ pub trait Delegate {
             None => unreachable!("a delegate that never waits is never continued"),
         }
     }
+
+    #[doc(hidden)]
+    /// The delegation chain it recorded when it last yielded, if it yielded from inside a
+    /// `yield_from` of its own (cogen's generators only).
+    fn chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
+        None
+    }
 }
 
 impl<G: Generator + ?Sized> Delegate for G {
@@ -103,6 +111,10 @@ impl<G: Generator + ?Sized> Delegate for G {
         self.into_ref()
             .try_resume(input)
             .unwrap_or_else(|error| delegation_refused(&error))
+    }
+
+    fn chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
+        self.into_ref().get_ref().__chain()
     }
 
     #[inline]

@@ -9,6 +9,7 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::airlock::{Airlock, Outgoing, airlock_waker};
+use crate::chain::{Chain, LinkStep};
 use crate::co::{Co, CurrentKey};
 use crate::state::{GenState, Phase, Suspension};
 use crate::step::{Input, ResumeError, Step};
@@ -101,6 +102,14 @@ pub trait Generator {
     /// drops it.
     fn __keep_return(self: Pin<&Self>, value: Self::Return) {
         drop(value);
+    }
+
+    #[doc(hidden)]
+    /// The delegation chain recorded when it last suspended inside a `yield_from`, for a
+    /// delegating generator one level up to link (see `chain.rs`). Only generators reached
+    /// exclusively (owned, or through `&mut`) may return one.
+    fn __chain(&self) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
+        None
     }
 
     /// Moves the generator into a [`Boxed`](crate::Boxed) handle: an `Iterator`, `'static`
@@ -211,6 +220,10 @@ impl<G: Generator + Unpin + ?Sized> Generator for &mut G {
     fn __keep_return(self: Pin<&Self>, value: G::Return) {
         Pin::new(&**self.get_ref()).__keep_return(value);
     }
+
+    fn __chain(&self) -> Option<Chain<G::Yield, G::Resume, G::Error>> {
+        (**self).__chain()
+    }
 }
 
 /// Makes a generator from an async closure that yields through its [`Co`] handle. No body
@@ -276,6 +289,7 @@ where
 {
     Gen {
         phase: Cell::new(Phase::Created),
+        chain: Cell::new(None),
         body: UnsafeCell::new(Body::Active(async move {
             let key = CurrentKey::<Y, S, E>::new().await;
             body(Co::new(key)).await
@@ -310,6 +324,9 @@ pub struct Gen<Y, S, E, F: Future> {
     // See `Phase` for the invariants that every `unsafe` below relies on. Its address is the
     // generator's identity for its `Co` (see `airlock::Header`).
     phase: Cell<Phase>,
+    // `Some` while suspended or waiting inside a `yield_from` whose chain could be recorded
+    // (see `chain.rs` for its invariants).
+    chain: Cell<Option<Chain<Y, S, E>>>,
     body: UnsafeCell<Body<F>>,
     _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
 }
@@ -389,6 +406,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
             (Phase::Awaiting(_), None) => Poll(None),
+            // Reached through a delegation chain: this generator's own `yield_from` node
+            // finished while the chain was stepped directly; its body takes the parked outcome.
+            (Phase::Suspended(Suspension::Delegating), None) => Poll(None),
             (_, None) => continued_without_operation(),
             (Phase::Running, Some(input)) => Answer(Err(ResumeError::Running(input))),
             // A wait cannot take a value; an interrupt reaches it as it would a plain yield,
@@ -424,6 +444,81 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         }
     }
 
+    /// Carries out an input that `gate` let through: down the delegation chain when this
+    /// generator is suspended or waiting inside a `yield_from` with a recorded chain (chain
+    /// invariant 3: a continuation of a delegating generator polls its body), else by
+    /// polling the body.
+    #[inline]
+    fn advance(
+        self: Pin<&Self>,
+        input: Option<Input<S, E>>,
+        outer: &Waker,
+    ) -> Poll<Step<Y, F::Output, E>> {
+        let walk = matches!(
+            (self.phase.get(), &input),
+            (Phase::Suspended(Suspension::Delegating), Some(_)) | (Phase::Awaiting(true), _)
+        );
+        match self.chain.get() {
+            Some(chain) if walk => self.walk_chain(chain, input, outer),
+            _ => self.poll_body(input, outer),
+        }
+    }
+
+    /// Steps the innermost node of `chain` with `input`, and goes up the chain while nodes
+    /// finish; polls this generator's body when its own node finished.
+    fn walk_chain(
+        self: Pin<&Self>,
+        chain: Chain<Y, S, E>,
+        mut input: Option<Input<S, E>>,
+        outer: &Waker,
+    ) -> Poll<Step<Y, F::Output, E>> {
+        let this = self.get_ref();
+        let closing = matches!(input, Some(Input::Close));
+        let mut cx = Context::from_waker(outer);
+        this.phase.set(Phase::Running);
+        this.chain.set(None);
+        // A panic in a sub-generator closes this generator and drops its body (and so the
+        // whole chain), as a panic while polling the body would.
+        let guard = PanicGuard(this);
+        let mut link = chain.innermost;
+        loop {
+            // SAFETY: chain invariant 1: `chain` was recorded when this generator suspended,
+            // and since then only this walk has touched the chain, so every node from the
+            // innermost up to the outermost is live, pinned, and not otherwise borrowed.
+            let step = unsafe { (link.as_ref().step)(link, input.take(), closing, &mut cx) };
+            match step {
+                Poll::Pending => {
+                    core::mem::forget(guard);
+                    this.chain.set(Some(Chain {
+                        innermost: link,
+                        ..chain
+                    }));
+                    this.phase.set(Phase::Awaiting(true));
+                    return Poll::Pending;
+                }
+                Poll::Ready(LinkStep::Yielded(value, innermost)) => {
+                    core::mem::forget(guard);
+                    this.chain.set(Some(Chain { innermost, ..chain }));
+                    this.phase.set(Phase::Suspended(Suspension::Delegating));
+                    return Poll::Ready(Step::Yielded(value));
+                }
+                Poll::Ready(LinkStep::Finished) if link == chain.outermost => {
+                    // Our own `yield_from` parked the outcome: the body takes it from there.
+                    core::mem::forget(guard);
+                    this.phase.set(Phase::Suspended(Suspension::Delegating));
+                    return self.poll_body(None, outer);
+                }
+                Poll::Ready(LinkStep::Finished) => {
+                    // SAFETY: as above; a node below the outermost was linked to its parent.
+                    link = unsafe { link.as_ref() }
+                        .parent
+                        .get()
+                        .expect("a delegation node below the outermost has a parent");
+                }
+            }
+        }
+    }
+
     /// Polls the body once (the phase is not `Running` or `Closed`; `gate` checked). `None`
     /// continues an operation that was waiting on a foreign future. `Pending` means the body
     /// awaits a foreign future: the phase is then `Awaiting`.
@@ -433,7 +528,6 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         outer: &Waker,
     ) -> Poll<Step<Y, F::Output, E>> {
         let this = self.get_ref();
-        let closing = matches!(input, Some(Input::Close));
         let mut airlock = Airlock::new(this.owner(), outer, input);
         // All accesses to the airlock go through this pointer (it is in the waker too).
         let airlock = &raw mut airlock;
@@ -441,6 +535,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let mut cx = Context::from_waker(&waker);
 
         this.phase.set(Phase::Running);
+        // Polling the body makes new link pointers (chain invariant 2).
+        this.chain.set(None);
         let guard = PanicGuard(this);
         // SAFETY: `Phase` invariant 1: the phase was not `Running` (`gate` checked) and is now,
         // so this is the only borrow of the body until the poll returns; invariant 2: a
@@ -463,6 +559,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 return match outgoing {
                     Outgoing::Yield(value, suspension) => {
                         this.phase.set(Phase::Suspended(suspension));
+                        // SAFETY: the poll is over (as above).
+                        this.chain.set(unsafe { (*airlock).chain.take() });
                         Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Raise(error) => {
@@ -474,7 +572,6 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                         Poll::Ready(Step::Exhausted)
                     }
                     Outgoing::SubIgnoredClose(value) => {
-                        debug_assert!(closing);
                         this.finish();
                         Poll::Ready(Step::Yielded(value))
                     }
@@ -529,7 +626,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
         match self.gate(Some(input)) {
             Gate::Answer(answer) => answer,
-            Gate::Poll(input) => match self.poll_body(input, Waker::noop()) {
+            Gate::Poll(input) => match self.advance(input, Waker::noop()) {
                 Poll::Ready(step) => Ok(step),
                 Poll::Pending => {
                     self.finish();
@@ -546,7 +643,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
         match self.gate(input) {
             Gate::Answer(answer) => Poll::Ready(answer),
-            Gate::Poll(input) => self.poll_body(input, cx.waker()).map(Ok),
+            Gate::Poll(input) => self.advance(input, cx.waker()).map(Ok),
         }
     }
 
@@ -567,6 +664,13 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         let body = unsafe { &mut *self.body.get() };
         match core::mem::replace(body, Body::Done) {
             Body::Returned(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    fn __chain(&self) -> Option<Chain<Y, S, E>> {
+        match self.phase.get() {
+            Phase::Suspended(Suspension::Delegating) => self.chain.get(),
             _ => None,
         }
     }

@@ -360,6 +360,10 @@ impl<G: Generator + ?Sized> Generator for Pinned<'_, G> {
     fn __keep_return(self: Pin<&Self>, value: G::Return) {
         self.get_ref().as_pin().__keep_return(value);
     }
+
+    fn __chain(&self) -> Option<crate::Chain<G::Yield, G::Resume, G::Error>> {
+        self.as_pin().get_ref().__chain()
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -400,6 +404,10 @@ impl<G: Generator + ?Sized> Generator for Boxed<G> {
 
     fn __keep_return(self: Pin<&Self>, value: G::Return) {
         self.get_ref().as_pin().__keep_return(value);
+    }
+
+    fn __chain(&self) -> Option<crate::Chain<G::Yield, G::Resume, G::Error>> {
+        self.as_pin().get_ref().__chain()
     }
 }
 

@@ -40,6 +40,7 @@ extern crate alloc;
 mod airlock;
 mod async_gen;
 mod bridge;
+mod chain;
 mod co;
 mod delegate;
 mod generator;
@@ -48,13 +49,19 @@ mod state;
 mod step;
 mod unraisable;
 
-// Not public API: what the `cogen-macros` expansions call.
+// Not public API: what the `cogen-macros` expansions and the macros' front doors call.
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+// The macros' `macro_rules!` front doors (`gen_fn!`, `gen_block!`, `iter!`, `catch!`,
+// `raise!`), exported at the crate root; they pass `$crate` to `cogen-macros`.
+#[cfg(feature = "macros")]
+mod macros;
 
 pub use crate::async_gen::{AClose, AsyncGen, Op, aclosing, async_coroutine, async_generator};
 pub use crate::bridge::{Driven, awaitable, drive};
+#[doc(hidden)]
+pub use crate::chain::Chain;
 pub use crate::co::{Co, Interrupt, Raise, Yield, YieldCatch, YieldFrom, YieldFromCatch};
 pub use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
 pub use crate::generator::{Gen, Generates, Generator, coroutine, generator};
@@ -64,5 +71,3 @@ pub use crate::handle::{BoxGen, Boxed, SendBoxGen};
 pub use crate::state::GenState;
 pub use crate::step::{CloseError, Input, ResumeError, Step};
 pub use crate::unraisable::{UnraisableHook, UnraisableKind, set_unraisable_hook};
-#[cfg(feature = "macros")]
-pub use cogen_macros::{catch, gen_block, gen_fn, iter, raise};

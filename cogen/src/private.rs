@@ -26,6 +26,11 @@ use crate::delegate::{Delegate, IterDelegate};
 
 pub use crate::generator::coroutine;
 
+/// The proc macros behind the front doors of `macros.rs`: each takes `($crate)` first.
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub use cogen_macros::{catch_impl, gen_block_impl, gen_fn_impl, iter_impl, raise_impl};
+
 /// The tag of a value that is a [`Delegate`] (every generator is one): delegate with
 /// [`Co::yield_from`].
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,108 @@
+//! Deep delegation: a resume goes straight to the innermost generator of a `yield_from`
+//! chain, instead of polling every delegating body on the way down.
+//!
+//! Every active `yield_from` is a node ([`Link`]) at the start of its `Delegation`, pinned
+//! inside the body of the generator that delegates. When a delegating generator suspends, it
+//! records its [`Chain`]: its own node (outermost) and the node whose sub-generator actually
+//! yielded (innermost); each node's `parent` points to the node one level up. The generator
+//! being resumed steps its innermost node directly. Only when that node's sub-generator
+//! finishes does control go back up: the node parks the outcome, the walk moves to the parent
+//! node, which resumes the node's owner with a continuation, and the owner's body takes the
+//! parked outcome at its `yield_from` (PEP 380's expansion, unchanged).
+//!
+//! # Invariants
+//!
+//! 1. **Live links.** A generator's `chain` is `Some` only while it is suspended inside a
+//!    `yield_from` (or waiting there). Every node on the path from its innermost to its
+//!    outermost link is then alive and pinned: each lives in the body of a generator that is
+//!    owned (by value, or by an exclusive borrow) by the node above, so nothing but this
+//!    generator's resume can reach them, and none is dropped or moved while the outermost
+//!    generator stays suspended.
+//! 2. **Fresh pointers.** Link pointers are made (by `link_sub`) from a raw pointer to the whole
+//!    delegation, during the poll or step in which its sub-generator yielded, and are only used
+//!    until the owner's body is polled again, which makes new ones. Nothing writes to a
+//!    delegation through a reference in between.
+//! 3. **Only the resumed generator walks.** A generator reached through a parent node is told
+//!    what to do: a new input only ever reaches a generator that is not delegating (it is the
+//!    innermost), and a continuation (`None`) to a delegating generator means its own node
+//!    finished, so it polls its body. The `chain` of a generator inside a chain may be stale and
+//!    is never walked.
+
+use core::cell::Cell;
+use core::ptr::NonNull;
+use core::task::{Context, Poll};
+
+use crate::step::Input;
+
+/// A node of the delegation chain: the start of a `Delegation` (`repr(C)`).
+#[repr(C)]
+pub(crate) struct Link<Y, S, E> {
+    /// Steps this node's sub-generator; knows the concrete `Delegation` type.
+    pub(crate) step: StepFn<Y, S, E>,
+    /// The node one level up, if this node's generator is itself delegated to.
+    pub(crate) parent: Cell<Option<NonNull<Link<Y, S, E>>>>,
+    /// Identity of the generator whose body holds this node (its phase cell's address).
+    pub(crate) owner: usize,
+}
+
+/// Steps a node's sub-generator with `input` (`None`: continue a wait). `closing` says the
+/// operation being carried out is a close.
+///
+/// # Safety
+///
+/// The pointer is a live, registered link (see the module invariants).
+pub(crate) type StepFn<Y, S, E> = unsafe fn(
+    NonNull<Link<Y, S, E>>,
+    Option<Input<S, E>>,
+    bool,
+    &mut Context<'_>,
+) -> Poll<LinkStep<Y, S, E>>;
+
+// SAFETY: a link's pointers point into the state of the generator that holds the link (its
+// own delegation, or ones inside the sub-generators it owns), so they move between threads
+// together with that state, and are only dereferenced by whoever resumes the generator, which
+// `Gen: !Sync` confines to one thread at a time. The pointed-to delegations are `Send` exactly
+// when the generator's state is, which the body future's own auto traits already decide.
+unsafe impl<Y, S, E> Send for Link<Y, S, E> {}
+
+impl<Y, S, E> Link<Y, S, E> {
+    pub(crate) fn new(step: StepFn<Y, S, E>, owner: usize) -> Self {
+        Link {
+            step,
+            parent: Cell::new(None),
+            owner,
+        }
+    }
+}
+
+/// What stepping a node did.
+pub(crate) enum LinkStep<Y, S, E> {
+    /// The sub-generator yielded; the chain's innermost node is now this one.
+    Yielded(Y, NonNull<Link<Y, S, E>>),
+    /// The sub-generator finished (returned, raised, closed); the outcome is parked in the node.
+    Finished,
+}
+
+/// The chain a delegating generator recorded when it suspended.
+#[doc(hidden)]
+pub struct Chain<Y, S, E> {
+    pub(crate) outermost: NonNull<Link<Y, S, E>>,
+    pub(crate) innermost: NonNull<Link<Y, S, E>>,
+}
+
+// SAFETY: as for `Link`: a chain points into the state of the generator that records it.
+unsafe impl<Y, S, E> Send for Chain<Y, S, E> {}
+
+impl<Y, S, E> Clone for Chain<Y, S, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Y, S, E> Copy for Chain<Y, S, E> {}
+
+impl<Y, S, E> core::fmt::Debug for Chain<Y, S, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Chain").finish_non_exhaustive()
+    }
+}
