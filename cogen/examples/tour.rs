@@ -220,7 +220,10 @@ type Awaitable = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
 /// Python: `@types.coroutine def old_style_coroutine(): yield from asyncio.sleep(0.01).__await__(); return "old"`
 fn old_style_coroutine() -> impl std::future::Future<Output = &'static str> + Send {
     cogen::awaitable(coroutine(async |mut co: Co<'_, Awaitable, ()>| {
-        co.yield_(Box::pin(tokio::time::sleep(std::time::Duration::from_millis(10)))).await;
+        co.yield_(Box::pin(tokio::time::sleep(
+            std::time::Duration::from_millis(10),
+        )))
+        .await;
         "old"
     }))
 }
@@ -235,7 +238,9 @@ async fn native_main(out: &mut impl Write) -> io::Result<&'static str> {
 fn native_coroutines(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== generator-based and native coroutines")?;
     // Python: `print(asyncio.run(main()))`
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
     let done = runtime.block_on(native_main(out))?;
     writeln!(out, "{done}")?;
     Ok(())

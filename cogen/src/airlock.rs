@@ -62,6 +62,7 @@ pub(crate) struct Airlock<Y, S, E> {
 
 impl<Y, S, E> Airlock<Y, S, E> {
     /// `outer` must outlive the airlock.
+    #[inline]
     pub(crate) fn new(owner: usize, outer: &Waker, input: Option<Input<S, E>>) -> Self {
         Airlock {
             header: Header { owner, outer },
@@ -108,6 +109,7 @@ fn drop_nothing(_: *const ()) {}
 
 /// A waker that carries `airlock`. It must not outlive the airlock; it is `ManuallyDrop`
 /// because dropping it would only call `drop_nothing`.
+#[inline]
 pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> ManuallyDrop<Waker> {
     let raw = RawWaker::new(airlock.cast_const().cast(), &AIRLOCK_VTABLE);
     // SAFETY: the `RawWaker` contract: `clone_outer` returns a waker equivalent for wake-ups
@@ -144,6 +146,7 @@ impl<Y, S, E> Key<Y, S, E> {
     ///
     /// If `waker` is not a generator's airlock waker: the body was polled by something other
     /// than its generator.
+    #[inline]
     pub(crate) fn current(waker: &Waker) -> Self {
         assert!(
             ptr::eq(waker.vtable(), &AIRLOCK_VTABLE),

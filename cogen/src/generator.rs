@@ -382,10 +382,12 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Whether an operation waits on a foreign future (`Phase::Awaiting`).
+    #[inline]
     pub(crate) fn is_awaiting(&self) -> bool {
         matches!(self.phase.get(), Phase::Awaiting(_))
     }
 
+    #[inline]
     fn owner(&self) -> usize {
         core::ptr::from_ref(&self.phase).addr()
     }
@@ -402,6 +404,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     /// Decides what an input does before any body code runs: refused, answered without the
     /// body (Python runs no body code for these), or passed on to a poll.
+    #[inline]
     fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
@@ -522,6 +525,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Polls the body once (the phase is not `Running` or `Closed`; `gate` checked). `None`
     /// continues an operation that was waiting on a foreign future. `Pending` means the body
     /// awaits a foreign future: the phase is then `Awaiting`.
+    #[inline]
     fn poll_body(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
@@ -620,11 +624,21 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     type Return = F::Output;
     type Error = E;
 
+    #[inline]
     fn try_resume(
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        match self.gate(Some(input)) {
+        // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
+        let phase = self.phase.get();
+        let plain = phase == Phase::Suspended(Suspension::Plain)
+            || phase == Phase::Suspended(Suspension::Catching);
+        let gate = if plain && matches!(input, Input::Send(_)) {
+            Gate::Poll(Some(input))
+        } else {
+            self.gate(Some(input))
+        };
+        match gate {
             Gate::Answer(answer) => answer,
             Gate::Poll(input) => match self.advance(input, Waker::noop()) {
                 Poll::Ready(step) => Ok(step),
@@ -636,6 +650,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         }
     }
 
+    #[inline]
     fn poll_resume(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
@@ -647,6 +662,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         }
     }
 
+    #[inline]
     fn state(&self) -> GenState {
         self.phase.get().public()
     }

@@ -56,6 +56,7 @@ impl<'a, G: ?Sized> Pinned<'a, G> {
     }
 
     /// The pinned generator, shared: what [`Generator`]'s methods take.
+    #[inline]
     pub fn as_pin(&self) -> Pin<&G> {
         self.__pin.as_ref()
     }
@@ -124,6 +125,7 @@ impl<G: ?Sized> Boxed<G> {
     }
 
     /// The pinned generator, shared: what [`Generator`]'s methods take.
+    #[inline]
     pub fn as_pin(&self) -> Pin<&G> {
         self.generator.as_ref()
     }
@@ -133,6 +135,7 @@ impl<G: ?Sized> Boxed<G> {
 macro_rules! handle_methods {
     () => {
         /// The generator's state (Python's `inspect.getgeneratorstate`).
+        #[inline]
         pub fn state(&self) -> GenState {
             self.as_pin().get_ref().state()
         }
@@ -147,6 +150,7 @@ macro_rules! handle_methods {
         /// # Errors
         ///
         /// See [`Generator::try_resume`].
+        #[inline]
         pub fn try_resume(
             &self,
             input: Input<G::Resume, G::Error>,
@@ -162,6 +166,7 @@ macro_rules! handle_methods {
         ///
         /// If the generator has already started (its `yield` needs a value: use
         /// [`send`](Self::send)), or is running.
+        #[inline]
         pub fn start(&self) -> Step<G::Yield, G::Return, G::Error> {
             self.try_resume(Input::Start).unwrap_or_else(|e| misuse(&e))
         }
@@ -172,6 +177,7 @@ macro_rules! handle_methods {
         /// # Panics
         ///
         /// If the generator is running (resumed from inside its own body).
+        #[inline]
         pub fn resume(&self) -> Step<G::Yield, G::Return, G::Error>
         where
             G::Resume: Default,
@@ -191,6 +197,7 @@ macro_rules! handle_methods {
         /// If the generator has not started (Python's "can't send non-None value to a
         /// just-started generator"; the generator is left untouched, use
         /// [`try_send`](Self::try_send) to get the value back), or is running.
+        #[inline]
         pub fn send(&self, value: G::Resume) -> Step<G::Yield, G::Return, G::Error> {
             self.try_send(value).unwrap_or_else(|e| misuse(&e))
         }
@@ -201,6 +208,7 @@ macro_rules! handle_methods {
         ///
         /// [`ResumeError::JustStarted`] for a generator that has not started,
         /// [`ResumeError::Running`] for a running one.
+        #[inline]
         pub fn try_send(
             &self,
             value: G::Resume,
@@ -272,11 +280,13 @@ fn raised_into_iterator() -> ! {
 /// `Iterator::next` for a handle: keeps the return value for `take_return`.
 #[inline]
 fn next_item<G: Generator<Resume = ()> + ?Sized>(generator: Pin<&G>) -> Option<G::Yield> {
-    let input = match generator.get_ref().state() {
-        GenState::Created => Input::Start,
-        _ => Input::Send(()),
+    // `Send(())` is the common case; a generator that has not started refuses it untouched,
+    // and is started instead (once).
+    let step = match generator.try_resume(Input::Send(())) {
+        Err(ResumeError::JustStarted(())) => generator.try_resume(Input::Start),
+        step => step,
     };
-    match generator.try_resume(input) {
+    match step {
         Ok(Step::Yielded(item)) => Some(item),
         Ok(Step::Complete(value)) => {
             generator.__keep_return(value);
@@ -345,6 +355,7 @@ impl<G: Generator + ?Sized> Generator for Pinned<'_, G> {
         self.get_ref().as_pin().poll_resume(input, cx)
     }
 
+    #[inline]
     fn state(&self) -> GenState {
         self.as_pin().get_ref().state()
     }
@@ -390,6 +401,7 @@ impl<G: Generator + ?Sized> Generator for Boxed<G> {
         self.get_ref().as_pin().poll_resume(input, cx)
     }
 
+    #[inline]
     fn state(&self) -> GenState {
         self.as_pin().get_ref().state()
     }

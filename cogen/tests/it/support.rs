@@ -1,7 +1,6 @@
 //! Shared fixtures: counting probes instead of eyeballing.
 
 #![allow(dead_code)]
-
 #![allow(unreachable_pub)] // a test crate: `pub` is how modules share fixtures
 
 use std::cell::RefCell;
