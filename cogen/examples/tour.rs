@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use cogen::{Co, Generates, Generator, Step, coroutine, generator};
+use cogen::{Co, Generator, Step, coroutine, gen_fn, iter};
 
 fn main() -> io::Result<()> {
     run(&mut io::stdout().lock())
@@ -15,7 +15,7 @@ fn main() -> io::Result<()> {
 pub fn run(out: &mut impl Write) -> io::Result<()> {
     class_based_iterator(out)?;
     generator_section(out)?;
-    unbounded_generator(out)?;
+    unbounded_generator_section(out)?;
     generator_expression(out)?;
     yield_from(out)?;
     coroutine_section(out)?;
@@ -64,14 +64,79 @@ fn class_based_iterator(out: &mut impl Write) -> io::Result<()> {
 }
 
 // == generator ==============================================================================
+// `gen_fn!` writes generator functions with Python's `yield`; the same generators in the
+// plain handle form are `cogen::generator(async |mut co| { co.yield_("a").await; .. })`.
 
-/// Python: `def generator(): yield "a"; yield "b"; yield "c"`
-fn abc() -> impl Generates<&'static str> {
-    generator(async |mut co| {
-        co.yield_("a").await;
-        co.yield_("b").await;
-        co.yield_("c").await;
-    })
+gen_fn! {
+    /// Python: `def generator(): yield "a"; yield "b"; yield "c"`
+    fn abc() -> yield &'static str {
+        yield "a";
+        yield "b";
+        yield "c";
+    }
+
+    /// Python: `def unbounded_generator(): while True: yield "some value"`
+    fn unbounded_generator() -> yield &'static str {
+        loop {
+            yield "some value";
+        }
+    }
+
+    /// Python: `def generator5(limit): for i in range(limit): yield "foo"`
+    fn generator5(limit: u32) -> yield &'static str {
+        for _ in 0..limit {
+            yield "foo";
+        }
+    }
+
+    /// Python: `def baz(): for i in range(10): yield i`
+    fn baz() -> yield u32 {
+        for i in 0..10 {
+            yield i;
+        }
+    }
+
+    /// Python: `def bar(): for i in range(5): yield i`
+    fn bar() -> yield u32 {
+        for i in 0..5 {
+            yield i;
+        }
+    }
+
+    /// Python: `def foo_loops(): for v in bar(): yield v` (and the same over `baz()`)
+    fn foo_loops() -> yield u32 {
+        for v in bar().boxed() {
+            yield v;
+        }
+        for v in baz().boxed() {
+            yield v;
+        }
+    }
+
+    /// Python: `def foo_yield_from(): yield from bar(); yield from baz()`
+    fn foo_yield_from() -> yield u32 {
+        yield from bar();
+        yield from baz();
+    }
+
+    /// Python: `def foo_chain(): for v in chain(bar(), baz()): yield v`
+    fn foo_chain() -> yield u32 {
+        for v in bar().boxed().chain(baz().boxed()) {
+            yield v;
+        }
+    }
+
+    /// Python: `def coro_foo(): msg = yield; yield msg` (a bare `yield` yields `None`)
+    fn coro_foo() -> yield Option<&'static str>, send &'static str {
+        let msg = yield None;
+        yield Some(msg);
+    }
+
+    /// Python: `def coro_beep(): msg = yield "beep"; yield msg`
+    fn coro_beep() -> yield &'static str, send &'static str {
+        let msg = yield "beep";
+        yield msg;
+    }
 }
 
 fn generator_section(out: &mut impl Write) -> io::Result<()> {
@@ -91,20 +156,15 @@ fn generator_section(out: &mut impl Write) -> io::Result<()> {
 
 /// Python's `next(g)` for a generator known to have another item.
 fn next<G: Generator<Resume = ()>>(g: &cogen::Pinned<'_, G>) -> G::Yield {
-    g.resume()
-        .yielded()
-        .expect("the generator yields another item")
+    g.resume().yielded().expect("the generator yields another item")
 }
 
 // == unbounded generator ====================================================================
 
-fn unbounded_generator(out: &mut impl Write) -> io::Result<()> {
+fn unbounded_generator_section(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== unbounded generator")?;
-    let g = cogen::pin!(generator(async |mut co| {
-        loop {
-            co.yield_("some value").await;
-        }
-    }));
+    let g = cogen::pin!(unbounded_generator());
+    // Python: `[next(gen) for _ in range(4)]`
     let four: Vec<_> = (0..4).map(|_| next(&g)).collect();
     writeln!(out, "{}", repr_list(four))?;
     writeln!(out, "{}", repr_list(abc().boxed()))?;
@@ -113,71 +173,17 @@ fn unbounded_generator(out: &mut impl Write) -> io::Result<()> {
 
 // == generator expression ===================================================================
 
-fn generator5(limit: u32) -> impl Generates<&'static str> {
-    generator(async move |mut co| {
-        for _ in 0..limit {
-            co.yield_("foo").await;
-        }
-    })
-}
-
 fn generator_expression(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== generator expression")?;
     writeln!(out, "{}", repr_list(generator5(5).boxed()))?;
     // Python: `list("foo" for i in range(5))`
-    writeln!(out, "{}", repr_list((0..5).map(|_| "foo")))?;
+    writeln!(out, "{}", repr_list(iter!("foo" for _i in 0..5)))?;
     // Python: `list(x * x for x in range(10) if x % 2 == 0)`
-    writeln!(
-        out,
-        "{}",
-        repr_list((0..10).filter(|x| x % 2 == 0).map(|x| x * x))
-    )?;
+    writeln!(out, "{}", repr_list(iter!(x * x for x in 0..10 if x % 2 == 0)))?;
     Ok(())
 }
 
 // == yield from =============================================================================
-
-fn baz() -> impl Generates<u32> {
-    generator(async |mut co| {
-        for i in 0..10 {
-            co.yield_(i).await;
-        }
-    })
-}
-
-fn bar() -> impl Generates<u32> {
-    generator(async |mut co| {
-        for i in 0..5 {
-            co.yield_(i).await;
-        }
-    })
-}
-
-fn foo_loops() -> impl Generates<u32> {
-    generator(async |mut co| {
-        for v in bar().boxed() {
-            co.yield_(v).await;
-        }
-        for v in baz().boxed() {
-            co.yield_(v).await;
-        }
-    })
-}
-
-fn foo_yield_from() -> impl Generates<u32> {
-    generator(async |mut co| {
-        co.yield_from(bar()).await;
-        co.yield_from(baz()).await;
-    })
-}
-
-fn foo_chain() -> impl Generates<u32> {
-    generator(async |mut co| {
-        for v in bar().boxed().chain(baz().boxed()) {
-            co.yield_(v).await;
-        }
-    })
-}
 
 fn yield_from(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== yield from")?;
@@ -191,20 +197,12 @@ fn yield_from(out: &mut impl Write) -> io::Result<()> {
 
 fn coroutine_section(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== coroutine")?;
-    // Python: `def coro_foo(): msg = yield; yield msg`. A bare `yield` yields None.
-    let coro = cogen::pin!(coroutine(async |mut co: Co<'_, Option<&str>, &str>| {
-        let msg = co.yield_(None).await;
-        co.yield_(Some(msg)).await;
-    }));
+    let coro = cogen::pin!(coro_foo());
     let _ = coro.start(); // Python: `next(coro)` primes it
     if let Step::Yielded(Some(msg)) = coro.send("bar") {
         writeln!(out, "{msg}")?;
     }
-    // Python: `def coro_beep(): msg = yield "beep"; yield msg`
-    let coro = cogen::pin!(coroutine(async |mut co: Co<'_, &str, &str>| {
-        let msg = co.yield_("beep").await;
-        co.yield_(msg).await;
-    }));
+    let coro = cogen::pin!(coro_beep());
     writeln!(out, "{}", coro.start().yielded().unwrap_or_default())?;
     writeln!(out, "{}", coro.send("bar").yielded().unwrap_or_default())?;
     Ok(())
@@ -220,10 +218,7 @@ type Awaitable = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
 /// Python: `@types.coroutine def old_style_coroutine(): yield from asyncio.sleep(0.01).__await__(); return "old"`
 fn old_style_coroutine() -> impl std::future::Future<Output = &'static str> + Send {
     cogen::awaitable(coroutine(async |mut co: Co<'_, Awaitable, ()>| {
-        co.yield_(Box::pin(tokio::time::sleep(
-            std::time::Duration::from_millis(10),
-        )))
-        .await;
+        co.yield_(Box::pin(tokio::time::sleep(std::time::Duration::from_millis(10)))).await;
         "old"
     }))
 }
@@ -238,9 +233,7 @@ async fn native_main(out: &mut impl Write) -> io::Result<&'static str> {
 fn native_coroutines(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== generator-based and native coroutines")?;
     // Python: `print(asyncio.run(main()))`
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
     let done = runtime.block_on(native_main(out))?;
     writeln!(out, "{done}")?;
     Ok(())
