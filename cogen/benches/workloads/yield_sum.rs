@@ -1,0 +1,163 @@
+//! `yield_sum`: yield `0..n` as `u64`, summed by a `for` loop. Measures the cost of one
+//! resume/yield round trip with nothing else in it.
+
+use std::convert::Infallible;
+use std::hint::black_box;
+
+use cogen::{Co, Generator};
+
+use super::Rows;
+
+/// `0 + 1 + … + (n - 1)`.
+pub(crate) fn expected(n: u64) -> u64 {
+    (0..n).fold(0, u64::wrapping_add)
+}
+
+/// Sums an iterator, each item through `black_box`.
+#[inline(always)]
+fn sum(iter: impl Iterator<Item = u64>) -> u64 {
+    let mut total = 0u64;
+    for x in iter {
+        total = total.wrapping_add(black_box(x));
+    }
+    total
+}
+
+/// The hand-written iterator: what a generator should cost at best.
+pub(crate) struct Counter {
+    next: u64,
+    end: u64,
+}
+
+impl Counter {
+    pub(crate) fn new(n: u64) -> Self {
+        Counter { next: 0, end: n }
+    }
+}
+
+impl Iterator for Counter {
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        if self.next < self.end {
+            let x = self.next;
+            self.next += 1;
+            Some(x)
+        } else {
+            None
+        }
+    }
+}
+
+/// The counter as a cogen generator.
+pub(crate) fn cogen_counter(
+    n: u64,
+) -> impl Generator<Yield = u64, Resume = (), Return = (), Error = Infallible> {
+    cogen::generator(async move |mut co: Co<'_, u64>| {
+        for i in 0..n {
+            co.yield_(i).await;
+        }
+    })
+}
+
+/// The counter as a genawaiter producer (stack or rc flavour alike).
+macro_rules! genawaiter_counter {
+    ($n:expr) => {
+        move |co| async move {
+            for i in 0..$n {
+                co.yield_(i).await;
+            }
+        }
+    };
+}
+pub(crate) use genawaiter_counter;
+
+/// The counter as a corosensei coroutine (the stack is allocated here, outside the timing).
+pub(crate) fn corosensei_counter(n: u64) -> corosensei::Coroutine<(), u64, ()> {
+    corosensei::Coroutine::new(move |y: &corosensei::Yielder<(), u64>, ()| {
+        for i in 0..n {
+            y.suspend(i);
+        }
+    })
+}
+
+/// The counter as a `generator` crate generator.
+pub(crate) fn generator_counter(n: u64) -> generator::Generator<'static, (), u64> {
+    generator::Gn::<()>::new_scoped(move |mut s| {
+        for i in 0..n {
+            s.yield_(i);
+        }
+        generator::done!()
+    })
+}
+
+/// The counter as a next-gen generator function.
+#[next_gen::generator(yield(u64))]
+pub(crate) fn next_gen_counter(n: u64) {
+    for i in 0..n {
+        yield_!(i);
+    }
+}
+
+/// Every implementation of the workload.
+pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
+    rows.row("baseline/struct", move || Counter::new(n), sum);
+    rows.row(
+        "baseline/from_fn",
+        move || {
+            let mut i = 0;
+            std::iter::from_fn(move || {
+                (i < n).then(|| {
+                    i += 1;
+                    i - 1
+                })
+            })
+        },
+        sum,
+    );
+    rows.row(
+        "cogen/pinned",
+        move || cogen_counter(n),
+        |g| sum(cogen::pin!(g)),
+    );
+    rows.row("cogen/boxed", move || cogen_counter(n).boxed(), sum);
+    rows.row(
+        "cogen/BoxGen (dyn)",
+        move || cogen_counter(n).boxed_dyn(),
+        sum,
+    );
+    rows.row(
+        "genawaiter/stack",
+        || (),
+        move |()| {
+            genawaiter::stack::let_gen_using!(g, genawaiter_counter!(n));
+            sum(g.into_iter())
+        },
+    );
+    rows.row(
+        "genawaiter/rc",
+        move || genawaiter::rc::Gen::new(genawaiter_counter!(n)),
+        |g| sum(g.into_iter()),
+    );
+    rows.row(
+        "corosensei",
+        move || corosensei_counter(n),
+        |mut co| {
+            let mut total = 0u64;
+            while let corosensei::CoroutineResult::Yield(x) = co.resume(()) {
+                total = total.wrapping_add(black_box(x));
+            }
+            total
+        },
+    );
+    rows.row("generator", move || generator_counter(n), sum);
+    rows.row(
+        "next-gen",
+        || (),
+        move |()| {
+            next_gen::mk_gen!(let g = next_gen_counter(n));
+            sum(g)
+        },
+    );
+}

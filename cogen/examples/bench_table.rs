@@ -1,0 +1,325 @@
+//! A quick run of every benchmark workload, printed as markdown tables with ratios to the
+//! hand-written rows and to the anchor crates' published ratios:
+//! `cargo run --release --example bench_table`.
+//!
+//! The workloads are the criterion benches' own (`benches/workloads/`), timed by a simple loop:
+//! the rows of a workload take turns, each repetition in a fresh order of rows, and the median
+//! of the repetitions is printed. Use `cargo bench` for confidence intervals.
+
+// The `cogen/pinned-by-value` row nests 18 generator types inside each other; computing their
+// layout goes deeper than the default limit (128): about 14 levels of query per nested
+// generator with the core of this writing.
+#![recursion_limit = "1024"]
+
+#[path = "../benches/workloads/mod.rs"]
+mod workloads;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use workloads::memory::{Heap, HeapCounter};
+use workloads::{Rows, check, create_small, memory, send_echo, tree, yield_sum};
+
+/// Counts heap allocations while `COUNTING` is set (only for the memory table; the timed loops
+/// run with it off, paying one relaxed load per allocation).
+struct CountingAlloc;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+static ALLOCS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so the
+// `GlobalAlloc` contract is `System`'s; the counters are plain atomics.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        if COUNTING.load(Relaxed) {
+            ALLOCATED.fetch_add(layout.size(), Relaxed);
+            ALLOCS.fetch_add(1, Relaxed);
+        }
+        // SAFETY: forwarded with the caller's layout (see the impl's comment).
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's pointer and layout, which `System` allocated.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAlloc = CountingAlloc;
+
+fn start_counting() {
+    ALLOCATED.store(0, Relaxed);
+    ALLOCS.store(0, Relaxed);
+    COUNTING.store(true, Relaxed);
+}
+
+fn stop_counting() -> Heap {
+    COUNTING.store(false, Relaxed);
+    Heap {
+        bytes: ALLOCATED.load(Relaxed),
+        allocs: ALLOCS.load(Relaxed),
+    }
+}
+
+/// Repetitions per row; the median is printed.
+const REPS: usize = 9;
+
+type Timed = Box<dyn FnMut() -> Duration>;
+
+/// The rows of one workload, checked, then timed in turns.
+struct TableRows {
+    workload: String,
+    expected: u64,
+    rows: Vec<(&'static str, Timed)>,
+}
+
+impl Rows for TableRows {
+    fn row<I: 'static>(
+        &mut self,
+        name: &'static str,
+        mut setup: impl FnMut() -> I + 'static,
+        mut run: impl FnMut(I) -> u64 + 'static,
+    ) {
+        check(&self.workload, name, self.expected, &mut setup, &mut run);
+        self.rows.push((
+            name,
+            Box::new(move || {
+                let input = setup();
+                let start = Instant::now();
+                let out = run(input);
+                let elapsed = start.elapsed();
+                black_box(out);
+                elapsed
+            }),
+        ));
+    }
+}
+
+/// One timed workload: its rows' median ns per item.
+struct Measured {
+    workload: String,
+    /// The row the ratios are taken to.
+    reference: &'static str,
+    rows: Vec<(&'static str, f64)>,
+}
+
+fn measure(
+    workload: &str,
+    reference: &'static str,
+    items: u64,
+    expected: u64,
+    list: impl FnOnce(&mut TableRows),
+) -> Measured {
+    let mut table = TableRows {
+        workload: workload.to_owned(),
+        expected,
+        rows: Vec::new(),
+    };
+    list(&mut table);
+    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(REPS); table.rows.len()];
+    // One warm-up pass, then REPS passes, each in a rotated order of rows.
+    for (_, row) in &mut table.rows {
+        row();
+    }
+    for rep in 0..REPS {
+        let len = table.rows.len();
+        for k in 0..len {
+            let i = (k + rep) % len;
+            times[i].push((table.rows[i].1)());
+        }
+    }
+    let rows = table
+        .rows
+        .iter()
+        .zip(times)
+        .map(|((name, _), mut t)| {
+            t.sort();
+            (*name, t[t.len() / 2].as_secs_f64() * 1e9 / items as f64)
+        })
+        .collect();
+    Measured {
+        workload: workload.to_owned(),
+        reference,
+        rows,
+    }
+}
+
+/// The anchors' medians (ns per item) from `shared/bench/anchor-results.md`, for the rows that
+/// exist here under the same name: `(workload, row, ns)`.
+const ANCHORS: &[(&str, &str, f64)] = &[
+    ("yield_sum", "baseline/struct", 0.24),
+    ("yield_sum", "baseline/from_fn", 0.24),
+    ("yield_sum", "genawaiter/stack", 2.66),
+    ("yield_sum", "genawaiter/rc", 2.59),
+    ("yield_sum", "corosensei", 2.04),
+    ("yield_sum", "generator", 10.4),
+    ("yield_sum", "next-gen", 2.36),
+    ("send_echo", "baseline/struct", 0.33),
+    ("send_echo", "genawaiter/stack", 1.93),
+    ("send_echo", "genawaiter/rc", 2.80),
+    ("send_echo", "corosensei", 2.29),
+    ("send_echo", "generator", 15.6),
+    ("send_echo", "next-gen", 2.10),
+    ("tree_d10", "baseline/nested-struct", 25.0),
+    ("tree_d10", "genawaiter/rc", 90.1),
+    ("tree_d10", "corosensei/flat", 18.8),
+    ("tree_d18", "baseline/nested-struct", 66.6),
+    ("tree_d18", "genawaiter/rc", 188.0),
+    ("tree_d18", "corosensei/flat", 10.2),
+    ("create_small", "baseline/struct", 0.24),
+    ("create_small", "genawaiter/stack", 2.00),
+    ("create_small", "genawaiter/rc", 19.0),
+    ("create_small", "next-gen", 2.56),
+];
+
+fn anchor(workload: &str, row: &str) -> Option<f64> {
+    ANCHORS
+        .iter()
+        .find(|(w, r, _)| *w == workload && *r == row)
+        .map(|&(_, _, ns)| ns)
+}
+
+fn print_table(m: &Measured) {
+    let reference = m
+        .rows
+        .iter()
+        .find(|(name, _)| *name == m.reference)
+        .map_or(f64::NAN, |&(_, ns)| ns);
+    let anchor_reference = anchor(&m.workload, m.reference);
+    println!("### {}\n", m.workload);
+    println!(
+        "| implementation | median ns/item | ratio to `{}` | anchors' ratio |",
+        m.reference
+    );
+    println!("|---|---:|---:|---:|");
+    for &(name, ns) in &m.rows {
+        let anchor_ratio = match (anchor(&m.workload, name), anchor_reference) {
+            (Some(a), Some(r)) => format!("{:.2}", a / r),
+            _ => String::new(),
+        };
+        println!(
+            "| {name} | {ns:.2} | {:.2} | {anchor_ratio} |",
+            ns / reference
+        );
+    }
+    println!();
+}
+
+fn machine() {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or("rustc".into()))
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map_or_else(
+            || "rustc (unknown version)".to_owned(),
+            |s| s.trim().to_owned(),
+        );
+    println!("# cogen benchmark table\n");
+    println!("- machine: {cores} cores (`nproc`), {cpu}");
+    println!("- compiler: {rustc}");
+    println!(
+        "- profile: {}",
+        if cfg!(debug_assertions) {
+            "DEBUG (run with --release: these numbers mean nothing)"
+        } else {
+            "optimised (`--release` has no LTO; `--profile bench` adds the fat LTO and single \
+             codegen unit that `cargo bench` uses)"
+        }
+    );
+    println!(
+        "- median of {REPS} interleaved repetitions per row, after one warm-up pass; checksums \
+         verified before timing\n"
+    );
+    println!(
+        "Ratios, not times, carry over between machines and runs: compare a row with the \
+         reference row of its own table, and with the anchors' ratio (same workload, measured \
+         by `shared/bench/anchor-results.md` on a machine like this one).\n"
+    );
+}
+
+fn main() {
+    machine();
+    let n = 1_000_000;
+    let tables = [
+        measure(
+            "yield_sum",
+            "baseline/struct",
+            n,
+            yield_sum::expected(n),
+            |r| yield_sum::rows(r, n),
+        ),
+        measure(
+            "send_echo",
+            "baseline/struct",
+            n,
+            send_echo::expected(n),
+            |r| send_echo::rows(r, n),
+        ),
+        measure(
+            "tree_d10",
+            "baseline/nested-struct",
+            tree::keys(10),
+            tree::expected(10),
+            |r| tree::rows(r, 10),
+        ),
+        measure(
+            "tree_d14",
+            "baseline/nested-struct",
+            tree::keys(14),
+            tree::expected(14),
+            |r| tree::rows(r, 14),
+        ),
+        measure(
+            "tree_d18",
+            "baseline/nested-struct",
+            tree::keys(18),
+            tree::expected(18),
+            |r| tree::rows(r, 18),
+        ),
+        measure(
+            "create_small",
+            "baseline/struct",
+            200_000,
+            create_small::expected(200_000),
+            |r| create_small::rows(r, 200_000),
+        ),
+    ];
+    for t in &tables {
+        print_table(t);
+    }
+
+    println!("### memory of a suspended counter generator\n");
+    println!(
+        "| implementation | size_of (frame or struct) | heap bytes (allocs) | total | not shown |"
+    );
+    println!("|---|---:|---:|---:|---|");
+    for row in memory::rows(HeapCounter {
+        start: start_counting,
+        stop: stop_counting,
+    }) {
+        println!(
+            "| {} | {} B | {} B ({}) | {} B | {} |",
+            row.name,
+            row.inline,
+            row.heap.bytes,
+            row.heap.allocs,
+            row.inline + row.heap.bytes,
+            row.note
+        );
+    }
+}
