@@ -237,8 +237,8 @@ fn machine() {
         if cfg!(debug_assertions) {
             "DEBUG (run with --release: these numbers mean nothing)"
         } else {
-            "optimised (`--release` has no LTO; `--profile bench` adds the fat LTO and single \
-             codegen unit that `cargo bench` uses)"
+            "optimised (the workspace's release profile has the fat LTO and single codegen unit \
+             that `cargo bench` uses)"
         }
     );
     println!(

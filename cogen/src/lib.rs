@@ -71,3 +71,8 @@ pub use crate::handle::{BoxGen, Boxed, SendBoxGen};
 pub use crate::state::GenState;
 pub use crate::step::{CloseError, Input, ResumeError, Step};
 pub use crate::unraisable::{UnraisableHook, UnraisableKind, set_unraisable_hook};
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
