@@ -84,16 +84,24 @@ enum Scope {
 pub(crate) struct Rewrite<'k> {
     /// The path of the `cogen` crate, as the front door passed it (`$crate`).
     krate: &'k TokenStream,
+    /// Whether the body is an async generator's: `.await` is allowed, and `yield from` takes
+    /// streams.
+    is_async: bool,
     scope: Scope,
     errors: Option<syn::Error>,
 }
 
 impl<'k> Rewrite<'k> {
-    /// Rewrites `block` in place, naming cogen's items through `krate`; returns the errors
-    /// found, combined.
-    pub(crate) fn block(block: &mut Block, krate: &'k TokenStream) -> syn::Result<()> {
+    /// Rewrites `block` (an async generator's body if `is_async`) in place, naming cogen's
+    /// items through `krate`; returns the errors found, combined.
+    pub(crate) fn block(
+        block: &mut Block,
+        krate: &'k TokenStream,
+        is_async: bool,
+    ) -> syn::Result<()> {
         let mut this = Rewrite {
             krate,
+            is_async,
             scope: Scope::Body,
             errors: None,
         };
@@ -173,15 +181,34 @@ impl<'k> Rewrite<'k> {
             let sub_span = Span::mixed_site().located_at(sub.span());
             let local = Ident::new("__cogen_sub", sub_span);
             let co = Ident::new("__cogen_co", sub_span);
+            // Generator first; then, in an async body, a stream before an iterable; in a sync
+            // body, an iterable before a stream, which is an error there (see
+            // `cogen::__private`).
+            let kind = if self.is_async {
+                quote_spanned! {sub_span=>
+                    (&#local).__cogen_gen()
+                        .__cogen_or((&#local).__cogen_stream())
+                        .__cogen_or((&#local).__cogen_iter())
+                }
+            } else {
+                quote_spanned! {sub_span=>
+                    (&#local).__cogen_gen()
+                        .__cogen_or((&#local).__cogen_iter())
+                        .__cogen_or((&#local).__cogen_stream().__cogen_sync())
+                }
+            };
             let delegate = quote_spanned! {sub_span=>
-                (&#local).__cogen_kind().__cogen_delegate(&mut #co, #local)#suffix
+                #kind.__cogen_delegate(&mut #co, #local)#suffix
             };
             let krate = self.krate;
             Some(quote_spanned! {span=>
                 match #sub {
                     #local => {
                         #[allow(unused_imports)]
-                        use #krate::__private::{GenKind as _, IterKind as _, NoDelegateKind as _};
+                        use #krate::__private::{
+                            GenKind as _, IterKind as _, NotGenKind as _, NotIterKind as _,
+                            NotStreamKind as _, StreamKind as _,
+                        };
                         #delegate
                     }
                 }
@@ -321,11 +348,12 @@ impl VisitMut for Rewrite<'_> {
                     visit_mut::visit_expr_async_mut(this, block);
                 });
             }
-            Expr::Await(awaited) if self.scope == Scope::Body => {
+            Expr::Await(awaited) if self.scope == Scope::Body && !self.is_async => {
                 self.error(syn::Error::new(
                     awaited.await_token.span,
                     "`.await` in a generator body: a cogen generator is resumed by its caller, \
-                     not by an executor, so it cannot wait for a future",
+                     not by an executor, so it cannot wait for a future; to await, make it an \
+                     async generator: `gen_fn! { async fn .. }` or `gen_block!(async move { .. })`",
                 ));
                 visit_mut::visit_expr_await_mut(self, awaited);
             }

@@ -80,8 +80,9 @@ impl Types {
 }
 
 /// Input: a body block (its `yield`s already marked by `mark_yield_from`).
-/// Output: `$crate::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| body)`, where
-/// `$crate` is `krate`, the path of `cogen` that the front door passed in.
+/// Output: `$crate::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| body)`, or
+/// `$crate::async_coroutine::<..>(..)` for an async generator (`asyncness`), where `$crate` is
+/// `krate`, the path of `cogen` that the front door passed in.
 ///
 /// The types are given to `coroutine` by turbofish rather than as closure annotations: in an
 /// expression, an elided lifetime (`yield &str`) is inferred, where in a closure's signature it
@@ -92,24 +93,35 @@ fn coroutine_call(
     mut body: Block,
     types: &Types,
     capture: Option<Token![move]>,
+    asyncness: Option<Token![async]>,
     infer: bool,
 ) -> syn::Result<TokenStream> {
-    Rewrite::block(&mut body, krate)?;
+    Rewrite::block(&mut body, krate, asyncness.is_some())?;
+    let constructor = constructor(asyncness);
     let [y, s, e, r] = types.generic_args(infer);
     let co = co_ident(Span::call_site());
     // Without a `move`, the body borrows what it uses, like a closure.
     let capture = capture.map(|m| quote_spanned!(m.span=> move));
     Ok(quote! {
-        #krate::coroutine::<#y, #s, #e, #r, _>(
+        #krate::#constructor::<#y, #s, #e, #r, _>(
             async #capture |#[allow(unused_mut)] mut #co| #body
         )
     })
+}
+
+/// `coroutine`, or `async_coroutine` for an async generator (at the span of its `async`).
+fn constructor(asyncness: Option<Token![async]>) -> Ident {
+    match asyncness {
+        Some(a) => Ident::new("async_coroutine", a.span),
+        None => Ident::new("coroutine", Span::call_site()),
+    }
 }
 
 /// One `fn` of a `gen_fn!`.
 pub(crate) struct GenFn {
     attrs: Vec<Attribute>,
     vis: Visibility,
+    asyncness: Option<Token![async]>,
     ident: Ident,
     generics: Generics,
     inputs: Punctuated<FnArg, Token![,]>,
@@ -121,12 +133,12 @@ impl Parse for GenFn {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
+        if input.peek(Token![const]) {
+            return Err(input.error("a generator function cannot be `const`"));
+        }
+        // `async fn`: an async generator, whose body may `.await`.
+        let asyncness: Option<Token![async]> = input.parse()?;
         for (peek, what) in [
-            (
-                input.peek(Token![async]),
-                "`async`: a cogen generator is resumed by its caller",
-            ),
-            (input.peek(Token![const]), "`const`"),
             (
                 input.peek(Token![unsafe]),
                 "`unsafe`: its body runs when it is resumed, use `unsafe {}` blocks inside",
@@ -156,6 +168,7 @@ impl Parse for GenFn {
         Ok(GenFn {
             attrs,
             vis,
+            asyncness,
             ident,
             generics,
             inputs,
@@ -165,11 +178,13 @@ impl Parse for GenFn {
     }
 }
 
-/// Input: `fn name<G>(args) -> yield Y, send S, throw E, return R where .. { body }`, any
-/// number of them (free functions, or methods inside an `impl` block).
+/// Input: `[async] fn name<G>(args) -> yield Y, send S, throw E, return R where .. { body }`,
+/// any number of them (free functions, or methods inside an `impl` block).
 /// Output: for each, `fn name<G>(args) -> $crate::Gen<Y, S, E, impl Future<Output = R>> where
 /// .. { $crate::coroutine::<Y, S, E, R, _>(async move |mut __cogen_co| body) }`, where `$crate`
-/// is `krate`, the path of `cogen` that the front door passed in.
+/// is `krate`, the path of `cogen` that the front door passed in. An `async fn` returns
+/// `$crate::AsyncGen<..>` from `$crate::async_coroutine::<..>(..)` instead (an async generator:
+/// its body may `.await`).
 pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
     let input = mark_yield_from(input);
     let fns = syn::parse::Parser::parse2(
@@ -188,6 +203,7 @@ pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Res
         let GenFn {
             attrs,
             vis,
+            asyncness,
             ident,
             generics,
             inputs,
@@ -196,7 +212,18 @@ pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Res
         } = f;
         let [y, s, e, r] = types.generic_args(false);
         let where_clause = &generics.where_clause;
-        let call = match coroutine_call(krate, body, &types, Some(Default::default()), false) {
+        let (handle, constructor) = match asyncness {
+            Some(a) => (Ident::new("AsyncGen", a.span), constructor(asyncness)),
+            None => (Ident::new("Gen", Span::call_site()), constructor(None)),
+        };
+        let call = match coroutine_call(
+            krate,
+            body,
+            &types,
+            Some(Default::default()),
+            asyncness,
+            false,
+        ) {
             Ok(call) => call,
             Err(error) => {
                 match &mut errors {
@@ -204,7 +231,7 @@ pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Res
                     None => errors = Some(error),
                 }
                 // Keep the function, so that its callers do not report errors of their own.
-                quote!(#krate::coroutine::<#y, #s, #e, #r, _>(
+                quote!(#krate::#constructor::<#y, #s, #e, #r, _>(
                     async move |_| ::core::unreachable!()
                 ))
             }
@@ -212,7 +239,7 @@ pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Res
         out.extend(quote! {
             #(#attrs)*
             #vis fn #ident #generics (#inputs)
-                -> #krate::Gen<#y, #s, #e, impl ::core::future::Future<Output = #r>>
+                -> #krate::#handle<#y, #s, #e, impl ::core::future::Future<Output = #r>>
             #where_clause
             {
                 #call
@@ -225,9 +252,10 @@ pub(crate) fn expand_gen_fn(krate: &TokenStream, input: TokenStream) -> syn::Res
     Ok(out)
 }
 
-/// The input of `gen_block!`: `[move] [-> yield Y, send S, throw E, return R] { body }`, or
-/// just the body's statements.
+/// The input of `gen_block!`: `[async] [move] [-> yield Y, send S, throw E, return R] { body }`,
+/// or just the body's statements.
 struct GenBlock {
+    asyncness: Option<Token![async]>,
     capture: Option<Token![move]>,
     types: Types,
     body: Block,
@@ -235,9 +263,13 @@ struct GenBlock {
 
 impl Parse for GenBlock {
     fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        // A single `{ .. }` is a body either way; a header starts with `move` or `->`.
-        let is_header = input.peek(Token![move]) || input.peek(Token![->]) || {
-            let fork = input.fork();
+        // A single `{ .. }` is a body either way; a header starts with `move` or `->`, or with
+        // `async` followed by one of those or by the body. (As statements, `async { .. }` or
+        // `async move { .. }` alone would be an async block whose future the generator
+        // returns: a `yield` in it is an error, so nothing is lost by reading it as a header.)
+        let fork = input.fork();
+        fork.parse::<Option<Token![async]>>()?;
+        let is_header = fork.peek(Token![move]) || fork.peek(Token![->]) || {
             fork.peek(syn::token::Brace)
                 && fork.parse::<proc_macro2::TokenTree>().is_ok()
                 && fork.is_empty()
@@ -245,6 +277,7 @@ impl Parse for GenBlock {
         if !is_header {
             let stmts = input.call(Block::parse_within)?;
             return Ok(GenBlock {
+                asyncness: None,
                 capture: None,
                 types: Types::default(),
                 body: Block {
@@ -253,6 +286,7 @@ impl Parse for GenBlock {
                 },
             });
         }
+        let asyncness = input.parse()?;
         let capture = input.parse()?;
         let types = if input.peek(Token![->]) {
             input.parse::<Token![->]>()?;
@@ -262,6 +296,7 @@ impl Parse for GenBlock {
         };
         let body = input.parse()?;
         Ok(GenBlock {
+            asyncness,
             capture,
             types,
             body,
@@ -269,17 +304,19 @@ impl Parse for GenBlock {
     }
 }
 
-/// Input: `[move] [-> yield Y, send S, throw E, return R] { body }` or bare statements.
-/// Output: `$crate::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| { body })`, with
-/// `Y` and `R` inferred unless declared, and `$crate` the path `krate` passed by the front door.
+/// Input: `[async] [move] [-> yield Y, send S, throw E, return R] { body }` or bare statements.
+/// Output: `$crate::coroutine::<Y, S, E, R, _>(async [move] |mut __cogen_co| { body })`
+/// (`$crate::async_coroutine` with `async`), with `Y` and `R` inferred unless declared, and
+/// `$crate` the path `krate` passed by the front door.
 pub(crate) fn expand_gen_block(
     krate: &TokenStream,
     input: TokenStream,
 ) -> syn::Result<TokenStream> {
     let GenBlock {
+        asyncness,
         capture,
         types,
         body,
     } = syn::parse2(mark_yield_from(input))?;
-    coroutine_call(krate, body, &types, capture, true)
+    coroutine_call(krate, body, &types, capture, asyncness, true)
 }

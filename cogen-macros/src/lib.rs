@@ -30,20 +30,24 @@
 //!
 //! # How `yield` is rewritten
 //!
-//! The body becomes the body of an async closure given to `$crate::coroutine`, whose argument
-//! is the generator's handle `__cogen_co` (a hygienic name: user code cannot refer to it):
+//! The body becomes the body of an async closure given to `$crate::coroutine` (or to
+//! `$crate::async_coroutine` for `async fn` / `gen_block!(async ..)`, an async generator),
+//! whose argument is the generator's handle `__cogen_co` (a hygienic name: user code cannot
+//! refer to it):
 //!
 //! | in the body            | becomes                                            |
 //! |------------------------|----------------------------------------------------|
 //! | `yield v`              | `__cogen_co.yield_(v).await`                       |
-//! | `yield from g`         | `__cogen_co.yield_from(g).await` for a generator, `__cogen_co.yield_from_iter(g).await` for any other `IntoIterator` (chosen by method resolution, see `cogen::__private`, i.e. `cogen/src/private.rs`) |
+//! | `yield from g`         | `__cogen_co.yield_from(g).await` for a generator, in an async body `__cogen_co.yield_from_stream(g).await` for any other `Stream`, `__cogen_co.yield_from_iter(g).await` for any other `IntoIterator` (chosen by method resolution, see `cogen::__private`, i.e. `cogen/src/private.rs`; a stream in a sync body is an error) |
 //! | `catch!(yield v)`      | `__cogen_co.yield_(v).catch().await`               |
 //! | `raise!(interrupt)`    | `__cogen_co.raise(interrupt).await`                |
 //!
 //! A `yield` inside a closure, an `async` block or a nested `fn` in the body is an error at
 //! its span: it would run outside the generator's own resumes. A `yield` inside another macro's
 //! invocation is an error too (the macro's tokens are not Rust syntax to us), except inside a
-//! nested `gen_block!`, whose yields are its own. The expansion contains no `unsafe`.
+//! nested `gen_block!`, whose yields are its own. An `.await` in a sync body is an error (a sync
+//! generator has no executor to wait on); in an async body it stays as written. The expansion
+//! contains no `unsafe`.
 
 mod body;
 mod generator;
@@ -92,14 +96,15 @@ fn run(
 }
 
 /// The implementation of `cogen::gen_fn!` (generator functions and methods; documented
-/// there). Input: `(cogen's path) fn ..`.
+/// there). Input: `(cogen's path) [async] fn ..`.
 #[proc_macro]
 pub fn gen_fn_impl(input: TokenStream) -> TokenStream {
     run(input, generator::expand_gen_fn)
 }
 
 /// The implementation of `cogen::gen_block!` (a generator written in place; documented
-/// there). Input: `(cogen's path) [move] [-> yield Y, ..] { body }` or `(cogen's path) body`.
+/// there). Input: `(cogen's path) [async] [move] [-> yield Y, ..] { body }` or `(cogen's path)
+/// body`.
 #[proc_macro]
 pub fn gen_block_impl(input: TokenStream) -> TokenStream {
     run(input, generator::expand_gen_block)

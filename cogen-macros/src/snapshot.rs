@@ -150,6 +150,57 @@ fn gen_fn_method() {
 }
 
 #[test]
+fn gen_fn_async() {
+    gen_fn(
+        "gen_fn_async",
+        quote! {
+            /// An async generator function.
+            pub async fn lines(n: u32) -> yield String, send bool, throw Error, return usize {
+                let keep = yield format!("{n}");
+                tick().await;
+                let total = yield from sub(n);
+                yield from ticks();
+                return total;
+            }
+            async fn names(&self) -> yield &str {
+                for item in &self.items {
+                    self.ready().await;
+                    yield item.as_str();
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn gen_block_async() {
+    gen_block(
+        "gen_block_async",
+        quote! {
+            async move -> yield u32, throw String {
+                let x = fetch().await;
+                match catch!(yield x) {
+                    Ok(()) => yield from stream,
+                    Err(Interrupt::Close) => cleanup().await,
+                    Err(other) => raise!(other),
+                }
+            }
+        },
+    );
+}
+
+#[test]
+fn gen_block_async_bare_body() {
+    // `async { .. }` is the async form with no types declared (inferred).
+    gen_block(
+        "gen_block_async_bare_body",
+        quote!(async {
+            yield fetch().await;
+        }),
+    );
+}
+
+#[test]
 fn gen_block_bare() {
     gen_block("gen_block_bare", quote!(yield 1; yield 2;));
 }

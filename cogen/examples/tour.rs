@@ -156,7 +156,9 @@ fn generator_section(out: &mut impl Write) -> io::Result<()> {
 
 /// Python's `next(g)` for a generator known to have another item.
 fn next<G: Generator<Resume = ()>>(g: &cogen::Pinned<'_, G>) -> G::Yield {
-    g.resume().yielded().expect("the generator yields another item")
+    g.resume()
+        .yielded()
+        .expect("the generator yields another item")
 }
 
 // == unbounded generator ====================================================================
@@ -179,7 +181,11 @@ fn generator_expression(out: &mut impl Write) -> io::Result<()> {
     // Python: `list("foo" for i in range(5))`
     writeln!(out, "{}", repr_list(iter!("foo" for _i in 0..5)))?;
     // Python: `list(x * x for x in range(10) if x % 2 == 0)`
-    writeln!(out, "{}", repr_list(iter!(x * x for x in 0..10 if x % 2 == 0)))?;
+    writeln!(
+        out,
+        "{}",
+        repr_list(iter!(x * x for x in 0..10 if x % 2 == 0))
+    )?;
     Ok(())
 }
 
@@ -218,7 +224,10 @@ type Awaitable = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
 /// Python: `@types.coroutine def old_style_coroutine(): yield from asyncio.sleep(0.01).__await__(); return "old"`
 fn old_style_coroutine() -> impl std::future::Future<Output = &'static str> + Send {
     cogen::awaitable(coroutine(async |mut co: Co<'_, Awaitable, ()>| {
-        co.yield_(Box::pin(tokio::time::sleep(std::time::Duration::from_millis(10)))).await;
+        co.yield_(Box::pin(tokio::time::sleep(
+            std::time::Duration::from_millis(10),
+        )))
+        .await;
         "old"
     }))
 }
@@ -233,7 +242,9 @@ async fn native_main(out: &mut impl Write) -> io::Result<&'static str> {
 fn native_coroutines(out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "== generator-based and native coroutines")?;
     // Python: `print(asyncio.run(main()))`
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
     let done = runtime.block_on(native_main(out))?;
     writeln!(out, "{done}")?;
     Ok(())

@@ -22,6 +22,13 @@
 ///         let r = yield from sub;   // r: the sub-generator's return value
 ///         return r;                 // or fall off the end, or `?`
 ///     }
+///
+///     /// An async generator (Python's `async def` with `yield`): the body may `.await`.
+///     pub async fn name2(args) -> yield Y, send S, throw E, return R {
+///         let data = fetch().await;  // waits on the executor that drives the generator
+///         yield data;
+///         yield from stream;         // also any `Stream`
+///     }
 /// }
 /// ```
 ///
@@ -37,10 +44,24 @@
 /// Several functions may share one invocation; inside an `impl` block they are methods (a
 /// `&self` generator borrows `self` while it lives).
 ///
+/// `async fn` makes an async generator (PEP 525): the function returns
+/// [`cogen::AsyncGen`](crate::AsyncGen)`<Y, S, E, impl Future<Output = R>>`, a
+/// [`Stream`](futures_core::Stream) of what it yields (when `S` is `()`), driven with
+/// [`anext`](crate::AsyncGen::anext), [`asend`](crate::AsyncGen::asend),
+/// [`athrow`](crate::AsyncGen::athrow) and [`aclose`](crate::AsyncGen::aclose). Its body may
+/// `.await` any future, also in a `catch!` handler (cleanup that awaits runs under
+/// `aclose().await`). A sync body cannot: `.await` there is a compile error, since a sync
+/// generator is resumed by its caller and has no executor to wait on.
+///
 /// `yield from x` delegates to a generator (every send, throw and close goes to it, PEP 380)
 /// and evaluates to its return value; to any other iterable it yields the items and evaluates
 /// to `()`. A generator handle that is also an `Iterator` is delegated to as a generator.
-/// Delegating to an iterable needs a body whose send type is `()`. Since `from` is an ordinary
+/// Delegating to an iterable needs a body whose send type is `()`. In an async body, the
+/// generator may be sync or async (its awaits reach the executor), and any other
+/// [`Stream`](futures_core::Stream) is delegated to like an iterable, its items waited for;
+/// the order is generator, then stream, then iterable. A sync body takes an iterable before a
+/// stream, and a value that is only a stream is a compile error there (Python has no
+/// `yield from` in `async def`; cogen does). Since `from` is an ordinary
 /// name in Rust, `yield from;` (followed by `;`, `,`, `.`, `?` or an operator) yields a
 /// variable called `from`.
 ///
@@ -129,12 +150,65 @@
 /// assert_eq!(cursor.names.next(), Some("apple"));
 /// ```
 ///
+/// An async generator function, consumed as a `Stream`, and closed while its handler awaits:
+///
+/// ```
+/// use futures::StreamExt;
+/// use cogen::{Interrupt, gen_fn};
+///
+/// gen_fn! {
+///     // Python: async def ticks(n):
+///     //             for i in range(n): await asyncio.sleep(0); yield i
+///     async fn ticks(n: u32) -> yield u32 {
+///         for i in 0..n {
+///             std::future::ready(()).await; // any future
+///             yield i;
+///         }
+///     }
+///
+///     // Delegation: to an async or sync generator, a stream, an iterable.
+///     async fn more() -> yield u32, return &'static str {
+///         yield from ticks(2);
+///         yield from futures::stream::iter([10, 20]);
+///         match catch!(yield 30) {
+///             Err(Interrupt::Close) => {
+///                 std::future::ready(()).await; // cleanup may await
+///                 "closed"
+///             }
+///             _ => "done",
+///         }
+///     }
+/// }
+///
+/// futures::executor::block_on(async {
+///     assert_eq!(ticks(3).collect::<Vec<_>>().await, [0, 1, 2]);
+///
+///     let g = std::pin::pin!(more());
+///     let g = g.into_ref();
+///     for expected in [0, 1, 10, 20, 30] {
+///         assert_eq!(g.anext().await, Ok(cogen::Step::Yielded(expected)));
+///     }
+///     assert_eq!(g.aclose().await, Ok(Some("closed")));
+/// });
+/// ```
+///
 /// A `yield` that is not in the body itself is an error at the `yield`:
 ///
 /// ```compile_fail
 /// cogen::gen_fn! {
 ///     fn doubled(xs: Vec<u32>) -> yield u32 {
 ///         xs.iter().for_each(|x| yield x * 2); // error: `yield` inside a closure
+///     }
+/// }
+/// ```
+///
+/// And so is an `.await` in a sync body (write `async fn` to await):
+///
+/// ```compile_fail
+/// cogen::gen_fn! {
+///     fn waits() -> yield u32 {
+///         std::future::ready(1).await; // error: a sync generator cannot wait
+///         yield 1;
 ///     }
 /// }
 /// ```
@@ -146,12 +220,15 @@ macro_rules! gen_fn {
 }
 
 /// A generator written in place: `gen_block! { yield 1; yield 2; }`, or with a header,
-/// `gen_block!(move -> yield u32, send i32 { .. })`.
+/// `gen_block!(move -> yield u32, send i32 { .. })`; an async generator with `async` first:
+/// `gen_block!(async { .. })`, `gen_block!(async move -> yield u32 { .. })`.
 ///
-/// The header is `[move] [-> yield Y, send S, throw E, return R]` followed by the body in
-/// braces. Without `move` the body borrows what it uses from its surroundings, like a closure;
-/// the yield and return types are inferred when not declared, the send type is `()` and the
-/// throw type `Infallible`. Evaluates to a `cogen::Gen` (no body code runs yet).
+/// The header is `[async] [move] [-> yield Y, send S, throw E, return R]` followed by the body
+/// in braces (the order of `async move { .. }` blocks and closures). Without `move` the body
+/// borrows what it uses from its surroundings, like a closure; the yield and return types are
+/// inferred when not declared, the send type is `()` and the throw type `Infallible`.
+/// Evaluates to a `cogen::Gen`, or with `async` to a [`cogen::AsyncGen`](crate::AsyncGen)
+/// whose body may `.await` (see [`gen_fn!`](crate::gen_fn!)); no body code runs yet.
 ///
 /// # Examples
 ///
@@ -181,6 +258,16 @@ macro_rules! gen_fn {
 /// assert_eq!(avg.start(), Step::Yielded(0.0));
 /// assert_eq!(avg.send(10.0), Step::Yielded(10.0));
 /// assert_eq!(avg.send(20.0), Step::Yielded(15.0));
+///
+/// // `async`: an async generator, here a `Stream` that awaits between items.
+/// use futures::StreamExt;
+/// let doubled = gen_block!(async move -> yield u32 {
+///     for x in [1, 2] {
+///         let x = std::future::ready(x).await;
+///         yield x * 2;
+///     }
+/// });
+/// assert_eq!(futures::executor::block_on(doubled.collect::<Vec<_>>()), [2, 4]);
 /// ```
 #[macro_export]
 macro_rules! gen_block {
@@ -237,7 +324,8 @@ macro_rules! iter {
 /// `catch!(yield v)` / `catch!(yield from g)`: evaluates to `Ok(sent value)` /
 /// `Ok(return value)`, or to `Err(cogen::Interrupt)` when `throw` or `close` arrives there
 /// (Python's `try: x = yield v` with `except E:` / `except GeneratorExit:`). Only inside a
-/// `gen_fn!` or `gen_block!` body.
+/// `gen_fn!` or `gen_block!` body; in an async body the handler may `.await` (an `athrow` or
+/// `aclose` waits for it).
 ///
 /// A plain `yield` does not see a throw or a close: the body is dropped there, its local
 /// values' destructors run (innermost first), and the throw's error goes back to the

@@ -27,10 +27,13 @@ where
             __cogen_sub => {
                 #[allow(unused_imports)]
                 use $crate::__private::{
-                    GenKind as _, IterKind as _, NoDelegateKind as _,
+                    GenKind as _, IterKind as _, NotGenKind as _, NotIterKind as _,
+                    NotStreamKind as _, StreamKind as _,
                 };
                 (&__cogen_sub)
-                    .__cogen_kind()
+                    .__cogen_gen()
+                    .__cogen_or((&__cogen_sub).__cogen_iter())
+                    .__cogen_or((&__cogen_sub).__cogen_stream().__cogen_sync())
                     .__cogen_delegate(&mut __cogen_co, __cogen_sub)
                     .await
             }
@@ -39,10 +42,13 @@ where
             __cogen_sub => {
                 #[allow(unused_imports)]
                 use $crate::__private::{
-                    GenKind as _, IterKind as _, NoDelegateKind as _,
+                    GenKind as _, IterKind as _, NotGenKind as _, NotIterKind as _,
+                    NotStreamKind as _, StreamKind as _,
                 };
                 (&__cogen_sub)
-                    .__cogen_kind()
+                    .__cogen_gen()
+                    .__cogen_or((&__cogen_sub).__cogen_iter())
+                    .__cogen_or((&__cogen_sub).__cogen_stream().__cogen_sync())
                     .__cogen_delegate(&mut __cogen_co, __cogen_sub)
                     .await
             }

@@ -613,3 +613,328 @@ fn throw_type_defaults_to_infallible() {
     let g = countdown(1, Log::new());
     let _: &dyn Generator<Yield = u32, Resume = (), Return = &str, Error = Infallible> = &g;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Async generators written with the macros: `gen_fn! { async fn .. }`, `gen_block!(async ..)`.
+
+mod async_forms {
+    use std::pin::pin;
+    use std::task::Poll;
+
+    use futures::executor::block_on;
+    use futures::stream::{self, Stream, StreamExt};
+
+    use cogen::{CloseError, GenState, Interrupt, Step, gen_block, gen_fn};
+
+    use crate::async_gen::{poll_once, yield_now};
+    use crate::support::Log;
+
+    /// Polls `stream` once with a waker that does nothing.
+    fn poll_next<S: Stream + ?Sized>(stream: std::pin::Pin<&mut S>) -> Poll<Option<S::Item>> {
+        stream.poll_next(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    }
+
+    gen_fn! {
+        /// Python: `async def ticks(n): for i in range(n): await sleep(0); yield i; return "done"`.
+        async fn ticks(n: u32, log: Log) -> yield u32, return &'static str {
+            log.push("start");
+            for i in 0..n {
+                yield_now().await;
+                log.push(format!("awaited {i}"));
+                yield i;
+            }
+            "done"
+        }
+
+        /// `try: x = yield ... except E: await ... except GeneratorExit: await ...; return`.
+        async fn worker(log: Log) -> yield String, send u32, throw String, return &'static str {
+            let _finally = log.finally("finally");
+            let mut total = 0;
+            loop {
+                match catch!(yield format!("total {total}")) {
+                    Ok(x) => {
+                        yield_now().await;
+                        total += x;
+                    }
+                    Err(Interrupt::Throw(e)) => {
+                        yield_now().await;
+                        log.push(format!("caught {e}"));
+                    }
+                    Err(Interrupt::Close) => {
+                        yield_now().await;
+                        log.push("cleanup awaited");
+                        return "closed";
+                    }
+                }
+            }
+        }
+
+        async fn async_sub(log: Log) -> yield u32, throw String, return &'static str {
+            yield_now().await;
+            match catch!(yield 1) {
+                Ok(()) => {}
+                Err(Interrupt::Throw(e)) => {
+                    yield_now().await;
+                    log.push(format!("sub caught {e}"));
+                    return "async sub caught";
+                }
+                Err(Interrupt::Close) => return "async sub closed",
+            }
+            "async sub"
+        }
+
+        fn sync_sub() -> yield u32, throw String, return &'static str {
+            yield 2;
+            "sync sub"
+        }
+
+        /// Delegates to an async generator, a sync one, an iterable and a stream.
+        async fn delegator(log: Log) -> yield u32, throw String, return (&'static str, &'static str) {
+            let a = yield from async_sub(log.clone());
+            log.push(format!("got {a}"));
+            let b = yield from sync_sub();
+            yield from vec![3, 4];
+            let pending_items = stream::iter([5, 6]).then(async |x| {
+                yield_now().await;
+                x
+            });
+            yield from pending_items;
+            (a, b)
+        }
+
+        async fn both_async() -> yield u32 {
+            yield from Both(vec![1, 2]);
+        }
+
+        fn both_sync() -> yield u32 {
+            yield from Both(vec![1, 2]);
+        }
+    }
+
+    /// Both a `Stream` (its items) and an `IntoIterator` (its items + 100): `yield from` takes
+    /// the stream in an async body and the iterable in a sync one.
+    struct Both(Vec<u32>);
+
+    impl Stream for Both {
+        type Item = u32;
+
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> Poll<Option<u32>> {
+            Poll::Ready((!self.0.is_empty()).then(|| self.0.remove(0)))
+        }
+    }
+
+    impl IntoIterator for Both {
+        type Item = u32;
+        type IntoIter = std::iter::Map<std::vec::IntoIter<u32>, fn(u32) -> u32>;
+
+        fn into_iter(self) -> Self::IntoIter {
+            self.0.into_iter().map(|x| x + 100)
+        }
+    }
+
+    struct Shelf {
+        items: Vec<String>,
+    }
+
+    impl Shelf {
+        gen_fn! {
+            /// An async method: the generator borrows `self` and awaits between items.
+            async fn names(&self, log: &Log) -> yield &str, return usize {
+                for item in &self.items {
+                    yield_now().await;
+                    log.push(format!("fetched {item}"));
+                    yield item.as_str();
+                }
+                self.items.len()
+            }
+        }
+    }
+
+    // rule 78: an `async fn` generator is a `Stream`; its awaits suspend the task (the consumer
+    // sees `Pending`), not the consumer's loop; no body code runs before the first poll.
+    #[test]
+    fn rule_78_async_gen_fn_streams_items() {
+        let log = Log::new();
+        let mut g = pin!(ticks(2, log.clone()));
+        assert!(
+            log.take().is_empty(),
+            "no body code runs before the first poll"
+        );
+        // The body awaits before its first yield: the first poll is pending.
+        assert_eq!(poll_next(g.as_mut()), Poll::Pending);
+        assert_eq!(log.take(), ["start"]);
+        assert_eq!(poll_next(g.as_mut()), Poll::Ready(Some(0)));
+        assert_eq!(log.take(), ["awaited 0"]);
+        let rest: Vec<u32> = block_on(g.as_mut().collect());
+        assert_eq!(rest, [1]);
+        assert_eq!(log.take(), ["awaited 1"]);
+        assert_eq!(g.as_ref().take_return(), Some("done"));
+        assert_eq!(g.state(), GenState::Closed);
+    }
+
+    #[test]
+    fn rule_78_async_gen_fn_interleaves_with_consumer_under_block_on() {
+        let log = Log::new();
+        block_on(async {
+            let mut g = pin!(ticks(3, log.clone()));
+            while let Some(i) = g.next().await {
+                log.push(format!("consumed {i}"));
+            }
+        });
+        assert_eq!(
+            log.take(),
+            [
+                "start",
+                "awaited 0",
+                "consumed 0",
+                "awaited 1",
+                "consumed 1",
+                "awaited 2",
+                "consumed 2"
+            ]
+        );
+    }
+
+    // rules 80-82: asend / athrow / aclose through a macro-written async generator whose
+    // handlers await; returning after `Interrupt::Close` makes `aclose` give the value.
+    #[test]
+    fn rule_82_async_gen_fn_asend_athrow_aclose_with_awaiting_handlers() {
+        let log = Log::new();
+        block_on(async {
+            let w = pin!(worker(log.clone()));
+            let w = w.into_ref();
+            assert_eq!(w.anext().await, Ok(Step::Yielded("total 0".to_string())));
+            assert_eq!(w.asend(5).await, Ok(Step::Yielded("total 5".to_string())));
+            assert_eq!(
+                w.athrow("oops".into()).await,
+                Ok(Step::Yielded("total 5".to_string()))
+            );
+            assert_eq!(log.take(), ["caught oops"]);
+            // The close handler awaits: the `aclose` future is pending once, then returns.
+            let mut closing = pin!(w.aclose());
+            assert_eq!(poll_once(closing.as_mut()), Poll::Pending);
+            assert_eq!(w.state(), GenState::Running);
+            assert_eq!(closing.await, Ok(Some("closed")));
+            assert_eq!(log.take(), ["cleanup awaited", "finally"]);
+            assert_eq!(w.state(), GenState::Closed);
+        });
+    }
+
+    #[test]
+    fn rule_83_async_gen_fn_aclose_ignored_by_yield() {
+        block_on(async {
+            let g = pin!(gen_block!(async -> yield u32 {
+                loop {
+                    if let Err(Interrupt::Close) = catch!(yield 1) {
+                        yield_now().await;
+                        yield 2;
+                    }
+                }
+            }));
+            let g = g.into_ref();
+            assert_eq!(g.anext().await, Ok(Step::Yielded(1)));
+            assert_eq!(g.aclose().await, Err(CloseError::IgnoredClose(2)));
+            assert_eq!(g.state(), GenState::Suspended);
+        });
+    }
+
+    // rule 91 (cogen goes further than Python): an async body may `yield from` an async
+    // generator, a sync generator (both: return value), an iterable and a stream.
+    #[test]
+    fn rule_91_async_gen_fn_yield_from_async_sync_iterable_and_stream() {
+        let log = Log::new();
+        let mut g = pin!(delegator(log.clone()));
+        let items: Vec<u32> = block_on(g.as_mut().collect());
+        assert_eq!(items, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(log.take(), ["got async sub"]);
+        assert_eq!(g.as_ref().take_return(), Some(("async sub", "sync sub")));
+    }
+
+    #[test]
+    fn rule_91_async_gen_fn_yield_from_stream_waits_on_the_executor() {
+        let mut g = pin!(gen_block!(async move -> yield u32 {
+            yield from stream::iter([7]).then(async |x| {
+                yield_now().await;
+                x
+            });
+        }));
+        assert_eq!(poll_next(g.as_mut()), Poll::Pending);
+        assert_eq!(poll_next(g.as_mut()), Poll::Ready(Some(7)));
+        assert_eq!(poll_next(g.as_mut()), Poll::Ready(None));
+    }
+
+    // rule 43 through an async delegation: `athrow` reaches the async sub-generator, whose
+    // handler awaits and returns; the delegator continues with that value.
+    #[test]
+    fn rule_43_async_gen_fn_athrow_reaches_async_sub_via_yield_from() {
+        let log = Log::new();
+        block_on(async {
+            let g = pin!(delegator(log.clone()));
+            let g = g.into_ref();
+            assert_eq!(g.anext().await, Ok(Step::Yielded(1)));
+            assert!(g.is_delegating());
+            assert_eq!(g.athrow("boom".into()).await, Ok(Step::Yielded(2)));
+            assert_eq!(log.take(), ["sub caught boom", "got async sub caught"]);
+        });
+    }
+
+    // `yield from` tiers: generator first, then (async body) stream, then iterable; a sync
+    // body takes the iterable.
+    #[test]
+    fn rule_38_yield_from_prefers_stream_in_async_body_and_iterable_in_sync_body() {
+        let items: Vec<u32> = block_on(both_async().collect());
+        assert_eq!(items, [1, 2]);
+        assert_eq!(cogen::pin!(both_sync()).collect::<Vec<_>>(), [101, 102]);
+    }
+
+    // rule 78: an async method borrows `self` and awaits between items.
+    #[test]
+    fn rule_78_async_gen_fn_method_on_a_struct() {
+        let log = Log::new();
+        let shelf = Shelf {
+            items: vec!["apple".into(), "pear".into()],
+        };
+        let mut names = pin!(shelf.names(&log));
+        let got: Vec<&str> = block_on(names.as_mut().collect());
+        assert_eq!(got, ["apple", "pear"]);
+        assert_eq!(log.take(), ["fetched apple", "fetched pear"]);
+        assert_eq!(names.as_ref().take_return(), Some(2));
+    }
+
+    // `gen_block!(async ..)`: bare `async { .. }` (types inferred, borrows) and
+    // `async move -> yield Y, send S { .. }` (declared types, owns).
+    #[test]
+    fn rule_78_async_gen_block_forms() {
+        let words = ["a", "b"];
+        let borrowed = gen_block!(async {
+            for w in words {
+                yield_now().await;
+                yield w;
+            }
+        });
+        assert_eq!(block_on(borrowed.collect::<Vec<_>>()), ["a", "b"]);
+
+        let owned = String::from("x");
+        let echo = gen_block!(async move -> yield String, send u32, return usize {
+            let mut n = 0;
+            loop {
+                let k = yield format!("{owned}{n}");
+                yield_now().await;
+                if k == 0 {
+                    return n;
+                }
+                n += k as usize;
+            }
+        });
+        block_on(async {
+            let echo = pin!(echo);
+            let echo = echo.into_ref();
+            assert_eq!(echo.anext().await, Ok(Step::Yielded("x0".to_string())));
+            assert_eq!(echo.asend(3).await, Ok(Step::Yielded("x3".to_string())));
+            assert_eq!(echo.asend(0).await, Ok(Step::Complete(3)));
+        });
+    }
+}

@@ -5,8 +5,9 @@ cogen::gen_fn! {
     }
 }
 
+// `async fn` is an async generator; `unsafe fn` is refused.
 cogen::gen_fn! {
-    async fn later() -> yield u32 {
+    unsafe fn later() -> yield u32 {
         yield 1;
     }
 }
