@@ -135,11 +135,6 @@ pub(crate) struct Key<Y, S, E> {
 }
 
 impl<Y, S, E> Key<Y, S, E> {
-    /// The identity of the key's generator.
-    pub(crate) fn owner(&self) -> usize {
-        self.owner
-    }
-
     /// The key for the generator resuming now.
     ///
     /// # Panics

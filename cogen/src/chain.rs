@@ -41,8 +41,6 @@ pub(crate) struct Link<Y, S, E> {
     pub(crate) step: StepFn<Y, S, E>,
     /// The node one level up, if this node's generator is itself delegated to.
     pub(crate) parent: Cell<Option<NonNull<Link<Y, S, E>>>>,
-    /// Identity of the generator whose body holds this node (its phase cell's address).
-    pub(crate) owner: usize,
 }
 
 /// Steps a node's sub-generator with `input` (`None`: continue a wait). `closing` says the
@@ -66,11 +64,10 @@ pub(crate) type StepFn<Y, S, E> = unsafe fn(
 unsafe impl<Y, S, E> Send for Link<Y, S, E> {}
 
 impl<Y, S, E> Link<Y, S, E> {
-    pub(crate) fn new(step: StepFn<Y, S, E>, owner: usize) -> Self {
+    pub(crate) fn new(step: StepFn<Y, S, E>) -> Self {
         Link {
             step,
             parent: Cell::new(None),
-            owner,
         }
     }
 }

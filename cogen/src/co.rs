@@ -167,9 +167,8 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     where
         G: Delegate<Yield = Y, Resume = S, Error = E>,
     {
-        let owner = self.key.owner();
         YieldFrom {
-            delegation: Delegation::new(sub, owner),
+            delegation: Delegation::new(sub),
             key: &mut self.key,
         }
     }
@@ -494,9 +493,9 @@ impl<G, Y, S, E> Delegation<G, Y, S, E>
 where
     G: Delegate<Yield = Y, Resume = S, Error = E>,
 {
-    fn new(sub: G, owner: usize) -> Self {
+    fn new(sub: G) -> Self {
         Delegation {
-            link: Link::new(step_link::<G, Y, S, E>, owner),
+            link: Link::new(step_link::<G, Y, S, E>),
             sub,
             started: false,
             awaiting: false,
