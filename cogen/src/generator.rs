@@ -232,6 +232,31 @@ impl<G: Generator + Unpin + ?Sized> Generator for &mut G {
 /// The closure's return value is the generator's return value. For a generator that also
 /// receives values or errors, use [`coroutine`].
 ///
+/// # Borrowing
+///
+/// A body borrows from its environment like any closure: a generator over a `&[T]` can yield
+/// `&T`, and the generator (and any `BoxGen<'a, ..>` made from it) cannot outlive what it
+/// borrows. A body's locals can borrow each other across yields, as in any `async` block. Two
+/// things cannot be borrowed, both by design:
+///
+/// - the generator itself, from its own body: a value cannot hold a reference to itself. A
+///   body that needs its own handle gets a shared one (an `Rc` to a boxed generator, filled in
+///   after creation); resuming through it while the body runs is refused with
+///   [`ResumeError::Running`], Python's "generator already executing".
+/// - the yield handle, beyond the body: `Co<'b, ..>` is branded with a lifetime the body must
+///   accept for every `'b`, so it cannot be stored anywhere that outlives the body (the
+///   `compile_fail` examples on [`Co`] show the attempts).
+///
+/// ```
+/// let words = ["a", "b", "c"];
+/// let g = cogen::pin!(cogen::generator(async |mut co| {
+///     for word in &words {
+///         co.yield_(word).await; // yields `&&str` borrowed from `words`
+///     }
+/// }));
+/// assert_eq!(g.copied().collect::<Vec<_>>(), words);
+/// ```
+///
 /// # Examples
 ///
 /// ```
