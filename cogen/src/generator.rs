@@ -180,50 +180,10 @@ impl<G, Y, S, R, E> Generates<Y, S, R, E> for G where
 {
 }
 
-/// A mutable borrow of a handle is a generator too, so a body can delegate to a generator and
-/// keep its handle: `co.yield_from(&mut boxed).await`, then inspect `boxed` afterwards.
-impl<G: Generator + Unpin + ?Sized> Generator for &mut G {
-    type Yield = G::Yield;
-    type Resume = G::Resume;
-    type Return = G::Return;
-    type Error = G::Error;
-
-    #[inline]
-    fn try_resume(
-        self: Pin<&Self>,
-        input: Input<G::Resume, G::Error>,
-    ) -> Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>> {
-        Pin::new(&**self.get_ref()).try_resume(input)
-    }
-
-    #[inline]
-    fn poll_resume(
-        self: Pin<&Self>,
-        input: Option<Input<G::Resume, G::Error>>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>> {
-        Pin::new(&**self.get_ref()).poll_resume(input, cx)
-    }
-
-    fn state(&self) -> GenState {
-        (**self).state()
-    }
-
-    fn is_delegating(&self) -> bool {
-        (**self).is_delegating()
-    }
-
-    fn take_return(self: Pin<&Self>) -> Option<G::Return> {
-        Pin::new(&**self.get_ref()).take_return()
-    }
-
-    fn __keep_return(self: Pin<&Self>, value: G::Return) {
-        Pin::new(&**self.get_ref()).__keep_return(value);
-    }
-
-    fn __chain(&self) -> Option<Chain<G::Yield, G::Resume, G::Error>> {
-        (**self).__chain()
-    }
+forward_generator! {
+    // A mutable borrow of a handle is a generator too, so a body can delegate to a generator
+    // and keep its handle: `co.yield_from(&mut boxed).await`, then inspect `boxed` afterwards.
+    impl[G: Generator + Unpin + ?Sized] for &mut G, |this| Pin::new(&**this)
 }
 
 /// Makes a generator from an async closure that yields through its [`Co`] handle. No body

@@ -4,7 +4,6 @@
 use core::fmt;
 use core::iter::FusedIterator;
 use core::pin::Pin;
-use core::task::{Context, Poll};
 
 use crate::generator::Generator;
 use crate::state::GenState;
@@ -331,96 +330,14 @@ impl<G: Generator<Resume = ()> + ?Sized> Iterator for Boxed<G> {
 #[cfg(feature = "alloc")]
 impl<G: Generator<Resume = ()> + ?Sized> FusedIterator for Boxed<G> {}
 
-/// A handle is itself a generator, so it can be delegated to with `yield_from`.
-impl<G: Generator + ?Sized> Generator for Pinned<'_, G> {
-    type Yield = G::Yield;
-    type Resume = G::Resume;
-    type Return = G::Return;
-    type Error = G::Error;
-
-    #[inline]
-    fn try_resume(
-        self: Pin<&Self>,
-        input: Input<G::Resume, G::Error>,
-    ) -> Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>> {
-        self.get_ref().as_pin().try_resume(input)
-    }
-
-    #[inline]
-    fn poll_resume(
-        self: Pin<&Self>,
-        input: Option<Input<G::Resume, G::Error>>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>> {
-        self.get_ref().as_pin().poll_resume(input, cx)
-    }
-
-    #[inline]
-    fn state(&self) -> GenState {
-        self.as_pin().get_ref().state()
-    }
-
-    fn is_delegating(&self) -> bool {
-        self.as_pin().get_ref().is_delegating()
-    }
-
-    fn take_return(self: Pin<&Self>) -> Option<G::Return> {
-        self.get_ref().as_pin().take_return()
-    }
-
-    fn __keep_return(self: Pin<&Self>, value: G::Return) {
-        self.get_ref().as_pin().__keep_return(value);
-    }
-
-    fn __chain(&self) -> Option<crate::Chain<G::Yield, G::Resume, G::Error>> {
-        self.as_pin().get_ref().__chain()
-    }
+// A handle is itself a generator, so it can be delegated to with `yield_from`.
+forward_generator! {
+    impl[G: Generator + ?Sized] for Pinned<'_, G>, |this| this.as_pin()
 }
 
 #[cfg(feature = "alloc")]
-impl<G: Generator + ?Sized> Generator for Boxed<G> {
-    type Yield = G::Yield;
-    type Resume = G::Resume;
-    type Return = G::Return;
-    type Error = G::Error;
-
-    #[inline]
-    fn try_resume(
-        self: Pin<&Self>,
-        input: Input<G::Resume, G::Error>,
-    ) -> Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>> {
-        self.get_ref().as_pin().try_resume(input)
-    }
-
-    #[inline]
-    fn poll_resume(
-        self: Pin<&Self>,
-        input: Option<Input<G::Resume, G::Error>>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>> {
-        self.get_ref().as_pin().poll_resume(input, cx)
-    }
-
-    #[inline]
-    fn state(&self) -> GenState {
-        self.as_pin().get_ref().state()
-    }
-
-    fn is_delegating(&self) -> bool {
-        self.as_pin().get_ref().is_delegating()
-    }
-
-    fn take_return(self: Pin<&Self>) -> Option<G::Return> {
-        self.get_ref().as_pin().take_return()
-    }
-
-    fn __keep_return(self: Pin<&Self>, value: G::Return) {
-        self.get_ref().as_pin().__keep_return(value);
-    }
-
-    fn __chain(&self) -> Option<crate::Chain<G::Yield, G::Resume, G::Error>> {
-        self.as_pin().get_ref().__chain()
-    }
+forward_generator! {
+    impl[G: Generator + ?Sized] for Boxed<G>, |this| this.as_pin()
 }
 
 impl<G: Generator + ?Sized> fmt::Debug for Pinned<'_, G> {

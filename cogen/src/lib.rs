@@ -37,6 +37,72 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+/// Implements [`Generator`] for a type that reaches another generator `G`: `$inner` maps
+/// `&Self` to `Pin<&G>`. The handles and `&mut G` use it.
+macro_rules! forward_generator {
+    (impl[$($generics:tt)*] for $ty:ty, |$this:ident| $inner:expr) => {
+        impl<$($generics)*> $crate::Generator for $ty {
+            type Yield = G::Yield;
+            type Resume = G::Resume;
+            type Return = G::Return;
+            type Error = G::Error;
+
+            #[inline]
+            fn try_resume(
+                self: ::core::pin::Pin<&Self>,
+                input: $crate::Input<G::Resume, G::Error>,
+            ) -> Result<
+                $crate::Step<G::Yield, G::Return, G::Error>,
+                $crate::ResumeError<G::Resume, G::Error>,
+            > {
+                let $this = self.get_ref();
+                $inner.try_resume(input)
+            }
+
+            #[inline]
+            fn poll_resume(
+                self: ::core::pin::Pin<&Self>,
+                input: Option<$crate::Input<G::Resume, G::Error>>,
+                cx: &mut ::core::task::Context<'_>,
+            ) -> ::core::task::Poll<
+                Result<
+                    $crate::Step<G::Yield, G::Return, G::Error>,
+                    $crate::ResumeError<G::Resume, G::Error>,
+                >,
+            > {
+                let $this = self.get_ref();
+                $inner.poll_resume(input, cx)
+            }
+
+            #[inline]
+            fn state(&self) -> $crate::GenState {
+                let $this = self;
+                $inner.get_ref().state()
+            }
+
+            fn is_delegating(&self) -> bool {
+                let $this = self;
+                $inner.get_ref().is_delegating()
+            }
+
+            fn take_return(self: ::core::pin::Pin<&Self>) -> Option<G::Return> {
+                let $this = self.get_ref();
+                $inner.take_return()
+            }
+
+            fn __keep_return(self: ::core::pin::Pin<&Self>, value: G::Return) {
+                let $this = self.get_ref();
+                $inner.__keep_return(value);
+            }
+
+            fn __chain(&self) -> Option<$crate::Chain<G::Yield, G::Resume, G::Error>> {
+                let $this = self;
+                $inner.get_ref().__chain()
+            }
+        }
+    };
+}
+
 mod airlock;
 mod async_gen;
 mod bridge;
