@@ -264,8 +264,8 @@ impl<Y, S, E, F: Future> Generator for AsyncGen<Y, S, E, F> {
         self.generator().__keep_return(value);
     }
 
-    fn __chain(&self) -> Option<crate::Chain<Y, S, E>> {
-        self.generator.__chain()
+    fn __take_chain(&self) -> Option<crate::Chain<Y, S, E>> {
+        self.generator.__take_chain()
     }
 }
 

@@ -25,8 +25,11 @@
 //! 3. **Only the resumed generator walks.** A generator reached through a parent node is told
 //!    what to do: a new input only ever reaches a generator that is not delegating (it is the
 //!    innermost), and a continuation (`None`) to a delegating generator means its own node
-//!    finished, so it polls its body. The `chain` of a generator inside a chain may be stale and
-//!    is never walked.
+//!    finished, so it polls its body. When a node links a sub-generator's chain into its own,
+//!    it *takes* it (`__take_chain`): the sub-generator's record is cleared, so a chain that
+//!    the generator above advances can never be walked from a stale record, even if the
+//!    sub-generator is resumed on its own later (a `&mut` handle outlives the delegation that
+//!    borrowed it); it then takes the ordinary path, polling its body.
 
 use core::cell::Cell;
 use core::ptr::NonNull;

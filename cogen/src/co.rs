@@ -521,7 +521,7 @@ where
     let me = delegation.cast::<Link<Y, S, E>>();
     // SAFETY: per the caller; `sub` is structurally pinned.
     let sub = unsafe { Pin::new_unchecked(&mut (*delegation.as_ptr()).sub) };
-    match sub.chain() {
+    match sub.take_chain() {
         Some(chain) => {
             // SAFETY: the sub just yielded from its own delegation, so its chain's links are
             // live and pinned inside it (chain invariant 1); `parent` is a `Cell`.

@@ -90,9 +90,9 @@ pub trait Delegate {
     }
 
     #[doc(hidden)]
-    /// The delegation chain it recorded when it last yielded, if it yielded from inside a
-    /// `yield_from` of its own (cogen's generators only).
-    fn chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
+    /// Takes the delegation chain it recorded when it last yielded, if it yielded from inside
+    /// a `yield_from` of its own (cogen's generators only; see `Generator::__take_chain`).
+    fn take_chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
         None
     }
 }
@@ -113,8 +113,8 @@ impl<G: Generator + ?Sized> Delegate for G {
             .unwrap_or_else(|error| delegation_refused(&error))
     }
 
-    fn chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
-        self.into_ref().get_ref().__chain()
+    fn take_chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
+        self.into_ref().get_ref().__take_chain()
     }
 
     #[inline]

@@ -105,10 +105,12 @@ pub trait Generator {
     }
 
     #[doc(hidden)]
-    /// The delegation chain recorded when it last suspended inside a `yield_from`, for a
-    /// delegating generator one level up to link (see `chain.rs`). Only generators reached
-    /// exclusively (owned, or through `&mut`) may return one.
-    fn __chain(&self) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
+    /// Takes the delegation chain recorded when it last suspended inside a `yield_from`, for
+    /// the delegating generator one level up to link into its own (see `chain.rs`). Taking
+    /// it means this generator never walks that chain itself: the generator above may advance
+    /// it, and if this one is later resumed on its own, it takes the ordinary path. Only
+    /// generators reached exclusively (owned, or through `&mut`) may return one.
+    fn __take_chain(&self) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
         None
     }
 
@@ -669,9 +671,9 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         }
     }
 
-    fn __chain(&self) -> Option<Chain<Y, S, E>> {
+    fn __take_chain(&self) -> Option<Chain<Y, S, E>> {
         match self.phase.get() {
-            Phase::Suspended(Suspension::Delegating) => self.chain.get(),
+            Phase::Suspended(Suspension::Delegating) => self.chain.take(),
             _ => None,
         }
     }

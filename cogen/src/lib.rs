@@ -95,9 +95,9 @@ macro_rules! forward_generator {
                 $inner.__keep_return(value);
             }
 
-            fn __chain(&self) -> Option<$crate::Chain<G::Yield, G::Resume, G::Error>> {
+            fn __take_chain(&self) -> Option<$crate::Chain<G::Yield, G::Resume, G::Error>> {
                 let $this = self;
-                $inner.get_ref().__chain()
+                $inner.get_ref().__take_chain()
             }
         }
     };

@@ -1391,3 +1391,54 @@ fn rule_55_is_delegating_exactly_while_suspended_in_yield_from() {
     assert_eq!(g.resume(), Step::Complete(()));
     assert!(!g.is_delegating(), "finished");
 }
+
+// rule 53 (nested chain) with a borrowed sub-generator: the delegating generator steps the
+// innermost generator of the chain directly, so the borrowed sub-generator's own record of the
+// chain goes stale. If the delegator dies by a panic (no close protocol runs), the borrowed
+// sub-generator is usable on its own again, and must not follow that record: under Miri this
+// checks that no stale chain pointer is followed.
+#[test]
+fn rule_53_borrowed_sub_generator_resumes_alone_after_its_delegator_panicked() {
+    use cogen::{BoxGen, Generator};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    fn leaf() -> BoxGen<'static, u32> {
+        cogen::generator(async |mut co| {
+            co.yield_(10).await;
+            co.yield_(11).await;
+        })
+        .boxed_dyn()
+    }
+    fn middle() -> BoxGen<'static, u32> {
+        cogen::generator(async |mut co| {
+            co.yield_from(leaf()).await; // the chain is three deep at the first resume
+            co.yield_(2).await; // the node that delegated to `leaf` is gone
+            panic!("middle fails");
+        })
+        .boxed_dyn()
+    }
+    let mut b = cogen::generator(async |mut co| {
+        co.yield_from(middle()).await;
+        co.yield_(100).await;
+    })
+    .boxed();
+    {
+        let a = cogen::pin!(cogen::generator(async |mut co: cogen::Co<'_, u32>| {
+            co.yield_from(&mut b).await;
+        }));
+        assert_eq!(a.resume().yielded(), Some(10));
+        assert_eq!(a.resume().yielded(), Some(11));
+        assert_eq!(a.resume().yielded(), Some(2));
+        let failed = catch_unwind(AssertUnwindSafe(|| a.resume()));
+        assert!(failed.is_err());
+        assert_eq!(a.state(), cogen::GenState::Closed);
+    }
+    // `b` was suspended inside its `yield_from` when its delegator died; it goes on by itself,
+    // down the ordinary path, and finds `middle` closed by its panic.
+    assert!(b.is_delegating());
+    let resumed = catch_unwind(AssertUnwindSafe(|| b.resume()));
+    let message = resumed.unwrap_err();
+    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    assert!(message.contains("already finished"), "{message}");
+    assert_eq!(b.state(), cogen::GenState::Closed);
+}
