@@ -1399,7 +1399,7 @@ fn rule_55_is_delegating_exactly_while_suspended_in_yield_from() {
 // checks that no stale chain pointer is followed.
 #[test]
 fn rule_53_borrowed_sub_generator_resumes_alone_after_its_delegator_panicked() {
-    use cogen::{BoxGen, Generator};
+    use cogen::BoxGen;
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     fn leaf() -> BoxGen<'static, u32> {
