@@ -217,6 +217,10 @@ type D15 = Deeper<D14>;
 type D16 = Deeper<D15>;
 type D17 = Deeper<D16>;
 type D18 = Deeper<D17>;
+type D19 = Deeper<D18>;
+type D20 = Deeper<D19>;
+type D21 = Deeper<D20>;
+type D22 = Deeper<D21>;
 
 /// The future genawaiter's `rc` flavour needs named for a recursive generator.
 type GenawaiterFuture = Pin<Box<dyn Future<Output = ()>>>;
@@ -263,7 +267,7 @@ fn by_value_row<D: Depth>(rows: &mut impl Rows, keys: u64) {
     );
 }
 
-/// Every implementation of the workload, for a tree of depth `d` (10, 14 or 18).
+/// Every implementation of the workload, for a tree of depth `d` (10, 14, 18 or 22).
 pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
     let keys = keys(d);
     rows.row(
@@ -277,6 +281,7 @@ pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
         10 => by_value_row::<D10>(rows, keys),
         14 => by_value_row::<D14>(rows, keys),
         18 => by_value_row::<D18>(rows, keys),
+        22 => by_value_row::<D22>(rows, keys),
         _ => {}
     }
     rows.row(
