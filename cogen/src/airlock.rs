@@ -19,10 +19,8 @@ use crate::step::Input;
 /// future can check whose airlock it has before it reads the typed part.
 #[repr(C)]
 pub(crate) struct Header {
-    /// Address of the phase cell of the `Gen` being resumed: the identity a `Co` compares
-    /// against. The phase cell is outside the body, so no generator nested in the body (even
-    /// at offset 0 of it) can have the same address while this one is alive.
-    owner: usize,
+    /// The identity of the `Gen` being resumed, which a `Co` compares with its own.
+    owner: Identity,
     /// The waker of whoever polls the generator: an executor's for an async generator, a no-op
     /// waker for a sync resume. The airlock waker forwards wake-ups and clones to it, so a
     /// foreign future awaited in an async body wakes the real task.
@@ -63,7 +61,7 @@ pub(crate) struct Airlock<Y, S, E> {
 impl<Y, S, E> Airlock<Y, S, E> {
     /// `outer` must outlive the airlock.
     #[inline]
-    pub(crate) fn new(owner: usize, outer: &Waker, input: Option<Input<S, E>>) -> Self {
+    pub(crate) fn new(owner: Identity, outer: &Waker, input: Option<Input<S, E>>) -> Self {
         Airlock {
             header: Header { owner, outer },
             incoming: input,
@@ -120,14 +118,61 @@ pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Manually
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
 }
 
+/// A generator's identity: a number no other generator of the program ever gets.
+///
+/// Taken from a global counter when the generator is made. 64 bits never run out; where the
+/// target has no 64-bit atomics, a pointer-sized counter that would run out aborts instead of
+/// reusing a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Identity(IdentityBits);
+
+#[cfg(target_has_atomic = "64")]
+type IdentityBits = u64;
+#[cfg(not(target_has_atomic = "64"))]
+type IdentityBits = usize;
+
+impl Identity {
+    /// A fresh identity.
+    #[inline]
+    pub(crate) fn next() -> Self {
+        #[cfg(target_has_atomic = "64")]
+        static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+        #[cfg(not(target_has_atomic = "64"))]
+        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+        // Relaxed: only uniqueness matters, and a read-modify-write is unique in any order.
+        let id = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        if id == IdentityBits::MAX {
+            identities_exhausted()
+        }
+        Identity(id)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn identities_exhausted() -> ! {
+    // Unreachable with 64 bits; with fewer, reusing a number could confuse two generators'
+    // types, so stop instead. A panic could be caught and the counter is already spent.
+    struct Abort;
+    impl Drop for Abort {
+        fn drop(&mut self) {
+            panic!("cogen: generator identities exhausted");
+        }
+    }
+    let _abort = Abort;
+    panic!("cogen: generator identities exhausted");
+}
+
 /// Identity of the generator a `Co` belongs to, and the typed access to its airlock.
 ///
 /// `Key` is what makes the typed read sound: a `yield` future of a `Co<Y, S, E>` only ever
 /// reads an airlock whose header names *its own* generator, and that generator's airlock has
-/// the same `Y, S, E` because the generator created this `Co` with those types.
+/// the same `Y, S, E` because the generator created this `Co` with those types. Identities
+/// are unique for the program's life, and a `Co` cannot outlive its body (its brand), so no
+/// other generator, nested in the body or made after it, can pass for its own.
 #[derive(Debug)]
 pub(crate) struct Key<Y, S, E> {
-    owner: usize,
+    owner: Identity,
     // `Cell` makes the key (and so `Co`) invariant in every type, `Send` exactly when the
     // types are `Send`, and `!Sync`. Invariance is what stops a yielded value that lives
     // shorter than the item type (async-stream #107).
@@ -135,23 +180,8 @@ pub(crate) struct Key<Y, S, E> {
 }
 
 impl<Y, S, E> Key<Y, S, E> {
-    /// The key for the generator resuming now.
-    ///
-    /// # Panics
-    ///
-    /// If `waker` is not a generator's airlock waker: the body was polled by something other
-    /// than its generator.
-    #[inline]
-    pub(crate) fn current(waker: &Waker) -> Self {
-        assert!(
-            ptr::eq(waker.vtable(), &AIRLOCK_VTABLE),
-            "a cogen generator body was polled by something other than its generator"
-        );
-        let header = waker.data().cast::<Header>();
-        // SAFETY: the vtable is ours, so the data pointer is the airlock of the resume that is
-        // polling now (`Phase` invariant 4), alive for this poll; `Airlock` is `repr(C)` with
-        // `Header` first, so the pointer is a valid `Header` pointer whatever the value types.
-        let owner = unsafe { (*header).owner };
+    /// The key of the generator with identity `owner`.
+    pub(crate) fn new(owner: Identity) -> Self {
         Key {
             owner,
             _types: PhantomData,

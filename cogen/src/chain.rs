@@ -3,8 +3,8 @@
 //!
 //! Every active `yield_from` is a node ([`Link`]) at the start of its `Delegation`, pinned
 //! inside the body of the generator that delegates. When a delegating generator suspends, it
-//! records its [`Chain`]: its own node (outermost) and the node whose sub-generator actually
-//! yielded (innermost); each node's `parent` points to the node one level up. The generator
+//! records its [`Chain`]: the node whose sub-generator actually yielded (innermost); each
+//! node's `parent` points to the node one level up, and its own node (outermost) has none. The generator
 //! being resumed steps its innermost node directly. Only when that node's sub-generator
 //! finishes does control go back up: the node parks the outcome, the walk moves to the parent
 //! node, which resumes the node's owner with a continuation, and the owner's body takes the
@@ -83,11 +83,28 @@ pub(crate) enum LinkStep<Y, S, E> {
     Finished,
 }
 
-/// The chain a delegating generator recorded when it suspended.
+/// The chain a delegating generator recorded when it suspended: its innermost node. The
+/// generator's own node (the outermost) is the one whose `parent` is `None`, since a
+/// generator's chain is taken (`__take_chain`) when a parent links it (invariant 3).
 #[doc(hidden)]
 pub struct Chain<Y, S, E> {
-    pub(crate) outermost: NonNull<Link<Y, S, E>>,
     pub(crate) innermost: NonNull<Link<Y, S, E>>,
+}
+
+impl<Y, S, E> Chain<Y, S, E> {
+    /// The generator's own node: up from the innermost, the first node without a parent.
+    ///
+    /// # Safety
+    ///
+    /// The chain's nodes are live (invariant 1).
+    pub(crate) unsafe fn outermost(self) -> NonNull<Link<Y, S, E>> {
+        let mut link = self.innermost;
+        // SAFETY: per the caller; every node on the way up is live.
+        while let Some(parent) = unsafe { link.as_ref() }.parent.get() {
+            link = parent;
+        }
+        link
+    }
 }
 
 // SAFETY: as for `Link`: a chain points into the state of the generator that records it.

@@ -525,7 +525,7 @@ where
         Some(chain) => {
             // SAFETY: the sub just yielded from its own delegation, so its chain's links are
             // live and pinned inside it (chain invariant 1); `parent` is a `Cell`.
-            unsafe { chain.outermost.as_ref() }.parent.set(Some(me));
+            unsafe { chain.outermost().as_ref() }.parent.set(Some(me));
             chain.innermost
         }
         None => me,
@@ -656,10 +656,7 @@ where
                 // SAFETY: as above.
                 unsafe {
                     put(airlock, Outgoing::Yield(y, Suspension::Delegating));
-                    (*airlock).chain = Some(Chain {
-                        outermost: delegation.cast(),
-                        innermost,
-                    });
+                    (*airlock).chain = Some(Chain { innermost });
                 }
                 return Poll::Pending;
             }
@@ -740,23 +737,5 @@ where
         // SAFETY: `inner` is structurally pinned (never moved out; no `Drop` or `Unpin` impl).
         let inner = unsafe { self.map_unchecked_mut(|this| &mut this.inner) };
         inner.poll_delegate(cx, true)
-    }
-}
-
-/// The first poll of a body: learns which generator it belongs to.
-pub(crate) struct CurrentKey<Y, S, E>(PhantomData<fn() -> (Y, S, E)>);
-
-impl<Y, S, E> CurrentKey<Y, S, E> {
-    pub(crate) fn new() -> Self {
-        CurrentKey(PhantomData)
-    }
-}
-
-impl<Y, S, E> Future for CurrentKey<Y, S, E> {
-    type Output = Key<Y, S, E>;
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Key<Y, S, E>> {
-        Poll::Ready(Key::current(cx.waker()))
     }
 }

@@ -8,9 +8,9 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::airlock::{Airlock, Outgoing, airlock_waker};
+use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
 use crate::chain::{Chain, LinkStep};
-use crate::co::{Co, CurrentKey};
+use crate::co::Co;
 use crate::state::{GenState, Phase, Suspension};
 use crate::step::{Input, ResumeError, Step};
 use crate::unraisable::{self, UnraisableKind};
@@ -274,13 +274,13 @@ pub fn coroutine<Y, S, E, R, B>(body: B) -> Gen<Y, S, E, impl Future<Output = R>
 where
     B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
 {
+    // Calling the async closure runs none of its code: it makes the body's future.
+    let identity = Identity::next();
     Gen {
         phase: Cell::new(Phase::Created),
         chain: Cell::new(None),
-        body: UnsafeCell::new(Body::Active(async move {
-            let key = CurrentKey::<Y, S, E>::new().await;
-            body(Co::new(key)).await
-        })),
+        identity,
+        body: UnsafeCell::new(Body::Active(body(Co::new(Key::new(identity))))),
         _types: PhantomData,
     }
 }
@@ -308,12 +308,13 @@ enum Body<F: Future> {
 /// ```
 #[must_use = "generators are lazy and do nothing unless resumed"]
 pub struct Gen<Y, S, E, F: Future> {
-    // See `Phase` for the invariants that every `unsafe` below relies on. Its address is the
-    // generator's identity for its `Co` (see `airlock::Header`).
+    // See `Phase` for the invariants that every `unsafe` below relies on.
     phase: Cell<Phase>,
     // `Some` while suspended or waiting inside a `yield_from` whose chain could be recorded
     // (see `chain.rs` for its invariants).
     chain: Cell<Option<Chain<Y, S, E>>>,
+    // What its `Co` compares with the airlock's header (see `airlock::Key`).
+    identity: Identity,
     body: UnsafeCell<Body<F>>,
     _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
 }
@@ -375,8 +376,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     }
 
     #[inline]
-    fn owner(&self) -> usize {
-        core::ptr::from_ref(&self.phase).addr()
+    fn owner(&self) -> Identity {
+        self.identity
     }
 
     /// Drops the body in place and closes. Destructors of the body's locals run here, innermost
@@ -479,31 +480,29 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             match step {
                 Poll::Pending => {
                     core::mem::forget(guard);
-                    this.chain.set(Some(Chain {
-                        innermost: link,
-                        ..chain
-                    }));
+                    this.chain.set(Some(Chain { innermost: link }));
                     this.phase.set(Phase::Awaiting(true));
                     return Poll::Pending;
                 }
                 Poll::Ready(LinkStep::Yielded(value, innermost)) => {
                     core::mem::forget(guard);
-                    this.chain.set(Some(Chain { innermost, ..chain }));
+                    this.chain.set(Some(Chain { innermost }));
                     this.phase.set(Phase::Suspended(Suspension::Delegating));
                     return Poll::Ready(Step::Yielded(value));
                 }
-                Poll::Ready(LinkStep::Finished) if link == chain.outermost => {
-                    // Our own `yield_from` parked the outcome: the body takes it from there.
-                    core::mem::forget(guard);
-                    this.phase.set(Phase::Suspended(Suspension::Delegating));
-                    return self.poll_body(None, outer);
-                }
                 Poll::Ready(LinkStep::Finished) => {
-                    // SAFETY: as above; a node below the outermost was linked to its parent.
-                    link = unsafe { link.as_ref() }
-                        .parent
-                        .get()
-                        .expect("a delegation node below the outermost has a parent");
+                    // SAFETY: as above.
+                    match unsafe { link.as_ref() }.parent.get() {
+                        // A node below ours: its owner is resumed through its parent node.
+                        Some(parent) => link = parent,
+                        // Our own node (the outermost has no parent, chain invariant 3): our
+                        // `yield_from` parked the outcome, and the body takes it from there.
+                        None => {
+                            core::mem::forget(guard);
+                            this.phase.set(Phase::Suspended(Suspension::Delegating));
+                            return self.poll_body(None, outer);
+                        }
+                    }
                 }
             }
         }

@@ -62,7 +62,7 @@ pub(crate) enum Suspension {
 ///    the future is dropped in place.
 /// 4. **One airlock per poll.** While `Running`, the waker in the `Context` given to the
 ///    body carries a pointer to that poll's `Airlock`, a stack value of `poll_body` that
-///    outlives the poll; its header names this generator's address and the outer waker. Only
+///    outlives the poll; its header names this generator's identity and the outer waker. Only
 ///    `&Waker` borrows of it are handed out, and clones of it are clones of the outer waker
 ///    (see `airlock.rs`), so nothing keeps the pointer after the poll returns.
 /// 5. **Awaiting is a paused poll.** `Awaiting` means the body returned `Pending` from a
