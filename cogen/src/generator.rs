@@ -642,7 +642,16 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         input: Option<Input<S, E>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
-        match self.gate(input) {
+        // The hot path, as in `try_resume`: a send at a yield outside a delegation.
+        let phase = self.phase.get();
+        let plain = phase == Phase::Suspended(Suspension::Plain)
+            || phase == Phase::Suspended(Suspension::Catching);
+        let gate = if plain && matches!(input, Some(Input::Send(_))) {
+            Gate::Poll(input)
+        } else {
+            self.gate(input)
+        };
+        match gate {
             Gate::Answer(answer) => Poll::Ready(answer),
             Gate::Poll(input) => self.advance(input, cx.waker()).map(Ok),
         }
