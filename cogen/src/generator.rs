@@ -449,14 +449,19 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             (self.phase.get(), &input),
             (Phase::Suspended(Suspension::Delegating), Some(_)) | (Phase::Awaiting(true), _)
         );
-        match self.chain.get() {
-            Some(chain) if walk => self.walk_chain(chain, input, outer),
-            _ => self.poll_body(input, outer),
+        if walk {
+            if let Some(chain) = self.chain.get() {
+                return self.walk_chain(chain, input, outer);
+            }
         }
+        self.poll_body(input, outer)
     }
 
     /// Steps the innermost node of `chain` with `input`, and goes up the chain while nodes
     /// finish; polls this generator's body when its own node finished.
+    // Kept out of line: the common resume (no delegation) should not carry the walk's code
+    // (measured: -35% time per item for an async generator consumed as a `Stream`).
+    #[inline(never)]
     fn walk_chain(
         self: Pin<&Self>,
         chain: Chain<Y, S, E>,
