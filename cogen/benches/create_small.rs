@@ -4,7 +4,8 @@
 mod workloads;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use workloads::{CriterionRows, create_small, quick};
+use workloads::settings::quick;
+use workloads::{CriterionRows, create_small};
 
 fn bench(c: &mut Criterion) {
     let n = if quick() { 10_000 } else { 1_000_000 };

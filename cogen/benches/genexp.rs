@@ -6,9 +6,11 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 
-fn quick() -> bool {
-    std::env::var_os("COGEN_BENCH_QUICK").is_some()
-}
+#[path = "workloads/settings.rs"]
+#[allow(dead_code)] // `configure` is for whole-workload groups; these use criterion's defaults
+mod settings;
+
+use settings::quick;
 
 cogen::gen_fn! {
     /// Python: `for x in range(n): if x % 3: yield x * x`, then `yield from small(n)`.

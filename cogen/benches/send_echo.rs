@@ -5,7 +5,8 @@
 mod workloads;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use workloads::{CriterionRows, quick, send_echo};
+use workloads::settings::quick;
+use workloads::{CriterionRows, send_echo};
 
 fn bench(c: &mut Criterion) {
     let n = if quick() { 100_000 } else { 10_000_000 };

@@ -8,17 +8,17 @@
 use std::hint::black_box;
 use std::pin::{Pin, pin};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use futures::StreamExt;
 use futures::executor::block_on;
 use futures_core::Stream;
 
 /// `COGEN_BENCH_QUICK=1`: a short N and short measurements, for smoke runs.
-fn quick() -> bool {
-    std::env::var_os("COGEN_BENCH_QUICK").is_some_and(|v| v == "1")
-}
+#[path = "workloads/settings.rs"]
+mod settings;
+
+use settings::quick;
 
 /// The baseline: a hand-written `Stream` of `0..end`, always ready.
 struct Counter {
@@ -137,16 +137,7 @@ fn bench(c: &mut Criterion) {
     }
 
     let mut group = c.benchmark_group("stream_sum");
-    group.throughput(Throughput::Elements(n));
-    group.sampling_mode(SamplingMode::Flat);
-    group.sample_size(10);
-    if quick() {
-        group.warm_up_time(Duration::from_millis(100));
-        group.measurement_time(Duration::from_millis(300));
-    } else {
-        group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(3));
-    }
+    settings::configure(&mut group, n);
     for (name, run) in &rows {
         group.bench_function(*name, |b| b.iter(run));
     }

@@ -10,7 +10,8 @@
 mod workloads;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use workloads::{CriterionRows, quick, tree};
+use workloads::settings::quick;
+use workloads::{CriterionRows, tree};
 
 fn bench(c: &mut Criterion) {
     let depths: &[u32] = if quick() { &[10, 14] } else { &[10, 14, 18] };

@@ -4,7 +4,8 @@
 mod workloads;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use workloads::{CriterionRows, quick, yield_sum};
+use workloads::settings::quick;
+use workloads::{CriterionRows, yield_sum};
 
 fn bench(c: &mut Criterion) {
     let n = if quick() { 100_000 } else { 10_000_000 };

@@ -22,18 +22,12 @@
 pub(crate) mod create_small;
 pub(crate) mod memory;
 pub(crate) mod send_echo;
+pub(crate) mod settings;
 pub(crate) mod tree;
 pub(crate) mod yield_sum;
 
-use std::time::Duration;
-
 use criterion::measurement::WallTime;
-use criterion::{BatchSize, BenchmarkGroup, SamplingMode, Throughput};
-
-/// `COGEN_BENCH_QUICK=1`: smaller inputs and shorter measurements, for CI smoke runs.
-pub(crate) fn quick() -> bool {
-    std::env::var_os("COGEN_BENCH_QUICK").is_some_and(|v| v == "1")
-}
+use criterion::{BatchSize, BenchmarkGroup};
 
 /// Receives the implementations of one workload, one row each.
 pub(crate) trait Rows {
@@ -80,18 +74,7 @@ impl<'a> CriterionRows<'a> {
         expected: u64,
     ) -> Self {
         let mut group = c.benchmark_group(workload);
-        group.throughput(Throughput::Elements(items));
-        // Every iteration runs a whole workload (milliseconds): flat sampling with few samples
-        // keeps a full run within a few seconds per row on a 2-core machine.
-        group.sampling_mode(SamplingMode::Flat);
-        group.sample_size(10);
-        if quick() {
-            group.warm_up_time(Duration::from_millis(100));
-            group.measurement_time(Duration::from_millis(300));
-        } else {
-            group.warm_up_time(Duration::from_millis(500));
-            group.measurement_time(Duration::from_secs(3));
-        }
+        settings::configure(&mut group, items);
         CriterionRows {
             workload: workload.to_owned(),
             group,
