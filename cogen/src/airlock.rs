@@ -170,13 +170,53 @@ fn identities_exhausted() -> ! {
 /// the same `Y, S, E` because the generator created this `Co` with those types. Identities
 /// are unique for the program's life, and a `Co` cannot outlive its body (its brand), so no
 /// other generator, nested in the body or made after it, can pass for its own.
-#[derive(Debug)]
 pub(crate) struct Key<Y, S, E> {
     owner: Identity,
     // `Cell` makes the key (and so `Co`) invariant in every type, `Send` exactly when the
     // types are `Send`, and `!Sync`. Invariance is what stops a yielded value that lives
     // shorter than the item type (async-stream #107).
     _types: PhantomData<core::cell::Cell<(Y, S, E)>>,
+}
+
+impl<Y, S, E> Clone for Key<Y, S, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Y, S, E> Copy for Key<Y, S, E> {}
+
+impl<Y, S, E> core::fmt::Debug for Key<Y, S, E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Key").field("owner", &self.owner).finish()
+    }
+}
+
+/// A copy of a `Co`'s key that keeps the `Co` mutably borrowed: what a `yield` future holds.
+///
+/// Not a `&mut Key`: a pointer into the body stored inside the body makes LLVM treat the whole
+/// generator as escaped, which keeps every local of the body in memory across the consumer's
+/// code (measured: a counting generator at 4× a hand-written iterator with the reference,
+/// 1.0× with the copy). The borrow still stops two yields from being in flight at once.
+pub(crate) struct HeldKey<'c, Y, S, E> {
+    key: Key<Y, S, E>,
+    _co: PhantomData<&'c mut Key<Y, S, E>>,
+}
+
+impl<'c, Y, S, E> HeldKey<'c, Y, S, E> {
+    #[inline]
+    pub(crate) fn new(key: &'c mut Key<Y, S, E>) -> Self {
+        HeldKey {
+            key: *key,
+            _co: PhantomData,
+        }
+    }
+
+    /// As [`Key::airlock`].
+    #[inline]
+    pub(crate) fn airlock(&self, waker: &Waker) -> *mut Airlock<Y, S, E> {
+        self.key.airlock(waker)
+    }
 }
 
 impl<Y, S, E> Key<Y, S, E> {

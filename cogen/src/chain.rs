@@ -123,3 +123,50 @@ impl<Y, S, E> core::fmt::Debug for Chain<Y, S, E> {
         f.debug_struct("Chain").finish_non_exhaustive()
     }
 }
+
+/// Where a walk down a chain stopped.
+pub(crate) enum Walked<Y, S, E> {
+    /// The innermost generator awaits a foreign future; the chain's innermost node is this one.
+    Pending(NonNull<Link<Y, S, E>>),
+    /// A sub-generator yielded; the chain's innermost node is this one.
+    Yielded(Y, NonNull<Link<Y, S, E>>),
+    /// The walking generator's own node finished: its body takes the parked outcome.
+    OwnNodeFinished,
+}
+
+/// Steps the innermost node of `chain` with `input`, and goes up the chain while nodes finish.
+///
+/// Kept out of line and away from the generator: the common resume (no delegation) should not
+/// carry the walk's code, and a call that received the generator's address would keep the
+/// whole generator in memory in the caller (see `ARCHITECTURE.md`, "Staying in registers").
+///
+/// # Safety
+///
+/// The chain is live (invariant 1) and only the caller's resume touches it (invariant 3).
+#[inline(never)]
+pub(crate) unsafe fn walk<Y, S, E>(
+    chain: Chain<Y, S, E>,
+    mut input: Option<Input<S, E>>,
+    cx: &mut Context<'_>,
+) -> Walked<Y, S, E> {
+    let closing = matches!(input, Some(Input::Close));
+    let mut link = chain.innermost;
+    loop {
+        // SAFETY: per the caller, every node from the innermost up to the outermost is live,
+        // pinned, and not otherwise borrowed.
+        let step = unsafe { (link.as_ref().step)(link, input.take(), closing, cx) };
+        match step {
+            Poll::Pending => return Walked::Pending(link),
+            Poll::Ready(LinkStep::Yielded(value, innermost)) => {
+                return Walked::Yielded(value, innermost);
+            }
+            // SAFETY: as above.
+            Poll::Ready(LinkStep::Finished) => match unsafe { link.as_ref() }.parent.get() {
+                // A node below ours: its owner is resumed through its parent node.
+                Some(parent) => link = parent,
+                // Our own node (the outermost has no parent, invariant 3).
+                None => return Walked::OwnNodeFinished,
+            },
+        }
+    }
+}

@@ -8,7 +8,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::airlock::{Airlock, Key, Outgoing};
+use crate::airlock::{Airlock, HeldKey, Key, Outgoing};
 use crate::chain::{Chain, Link, LinkStep};
 use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
 use crate::state::Suspension;
@@ -122,7 +122,7 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     #[inline]
     pub fn yield_(&mut self, value: Y) -> Yield<'_, Y, S, E> {
         Yield {
-            key: &mut self.key,
+            key: HeldKey::new(&mut self.key),
             value: Some(value),
         }
     }
@@ -169,7 +169,7 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     {
         YieldFrom {
             delegation: Delegation::new(sub),
-            key: &mut self.key,
+            key: HeldKey::new(&mut self.key),
         }
     }
 
@@ -195,7 +195,7 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     /// ```
     pub fn raise<T>(&mut self, interrupt: Interrupt<E>) -> Raise<'_, Y, S, E, T> {
         Raise {
-            key: &mut self.key,
+            key: HeldKey::new(&mut self.key),
             interrupt: Some(interrupt),
             _out: PhantomData,
         }
@@ -289,12 +289,35 @@ fn polled_out_of_turn() -> ! {
     panic!("a cogen yield future was polled again before its generator was resumed")
 }
 
+/// A marker held by the futures at which a body can be suspended in a way that needs Python's
+/// drop-time close: a catching yield, a delegation.
+///
+/// Its only job is its alignment: every body that can suspend there has an alignment of at
+/// least [`CLOSE_ON_DROP_ALIGN`], so `Gen`'s `Drop` can tell *at compile time* that the other
+/// bodies never need the close (see [`may_need_close_on_drop`]).
+#[repr(align(32))]
+pub(crate) struct CloseOnDrop;
+
+/// The alignment of [`CloseOnDrop`]: uncommon enough that few other bodies reach it.
+pub(crate) const CLOSE_ON_DROP_ALIGN: usize = 32;
+
+const _: () = assert!(core::mem::align_of::<CloseOnDrop>() == CLOSE_ON_DROP_ALIGN);
+
+/// Whether a body of type `F` may ever be suspended at a catching yield or a delegation, as far
+/// as its type tells: `false` is certain (the body does not hold a [`CloseOnDrop`] across any
+/// await, unless hidden behind a pointer, which `Gen` refuses at the suspension), `true` may be
+/// a false alarm (an over-aligned local), which only costs the run-time phase check.
+#[inline(always)]
+pub(crate) const fn may_need_close_on_drop<F>() -> bool {
+    core::mem::align_of::<F>() >= CLOSE_ON_DROP_ALIGN
+}
+
 /// The future of [`Co::yield_`]: evaluates to the value sent in.
 #[must_use = "a yield does nothing unless awaited"]
 pub struct Yield<'c, Y, S, E> {
-    // A mutable borrow of the `Co`: two yields cannot be in flight at once, and the future is
-    // `Send` exactly when the handle is.
-    key: &'c mut Key<Y, S, E>,
+    // Holds the `Co` mutably borrowed (two yields cannot be in flight at once, and the future
+    // is `Send` exactly when the handle is) without pointing into the body.
+    key: HeldKey<'c, Y, S, E>,
     value: Option<Y>,
 }
 
@@ -337,6 +360,7 @@ impl<'c, Y, S, E> Yield<'c, Y, S, E> {
         YieldCatch {
             key: self.key,
             value: self.value,
+            _close_on_drop: CloseOnDrop,
         }
     }
 }
@@ -377,8 +401,9 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
 /// arrived while suspended.
 #[must_use = "a yield does nothing unless awaited"]
 pub struct YieldCatch<'c, Y, S, E> {
-    key: &'c mut Key<Y, S, E>,
+    key: HeldKey<'c, Y, S, E>,
     value: Option<Y>,
+    _close_on_drop: CloseOnDrop,
 }
 
 impl<Y, S, E> fmt::Debug for YieldCatch<'_, Y, S, E> {
@@ -416,7 +441,7 @@ impl<Y, S, E> Future for YieldCatch<'_, Y, S, E> {
 /// The future of [`Co::raise`]: never completes; the generator ends with the interrupt.
 #[must_use = "a raise does nothing unless awaited"]
 pub struct Raise<'c, Y, S, E, T> {
-    key: &'c mut Key<Y, S, E>,
+    key: HeldKey<'c, Y, S, E>,
     interrupt: Option<Interrupt<E>>,
     _out: PhantomData<fn() -> T>,
 }
@@ -455,7 +480,7 @@ where
     G: Delegate<Yield = Y, Resume = S, Error = E>,
 {
     delegation: Delegation<G, Y, S, E>,
-    key: &'c mut Key<Y, S, E>,
+    key: HeldKey<'c, Y, S, E>,
 }
 
 /// The state of one `yield_from`: a node of the delegation chain (see `chain.rs`).
@@ -476,6 +501,7 @@ where
     // What the sub-generator did when it was stepped through the chain without polling this
     // body (and whether that step was a close): the body's next poll takes it from here.
     parked: Option<(Step<Y, G::Return, E>, bool)>,
+    _close_on_drop: CloseOnDrop,
 }
 
 impl<G, Y, S, E> fmt::Debug for YieldFrom<'_, G, Y, S, E>
@@ -498,6 +524,7 @@ where
             link: Link::new(step_link::<G, Y, S, E>),
             sub,
             started: false,
+            _close_on_drop: CloseOnDrop,
             awaiting: false,
             closing: false,
             parked: None,

@@ -9,8 +9,8 @@ use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
 use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
-use crate::chain::{Chain, LinkStep};
-use crate::co::Co;
+use crate::chain::{self, Chain, Walked};
+use crate::co::{Co, may_need_close_on_drop};
 use crate::state::{GenState, Phase, Suspension};
 use crate::step::{Input, ResumeError, Step};
 use crate::unraisable::{self, UnraisableKind};
@@ -457,58 +457,41 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         self.poll_body(input, outer)
     }
 
-    /// Steps the innermost node of `chain` with `input`, and goes up the chain while nodes
-    /// finish; polls this generator's body when its own node finished.
-    // Kept out of line: the common resume (no delegation) should not carry the walk's code
-    // (measured: -35% time per item for an async generator consumed as a `Stream`).
-    #[inline(never)]
+    /// Steps the chain with `input` (see [`chain::walk`]); polls this generator's body when
+    /// its own node finished.
+    #[inline]
     fn walk_chain(
         self: Pin<&Self>,
         chain: Chain<Y, S, E>,
-        mut input: Option<Input<S, E>>,
+        input: Option<Input<S, E>>,
         outer: &Waker,
     ) -> Poll<Step<Y, F::Output, E>> {
         let this = self.get_ref();
-        let closing = matches!(input, Some(Input::Close));
         let mut cx = Context::from_waker(outer);
         this.phase.set(Phase::Running);
         this.chain.set(None);
         // A panic in a sub-generator closes this generator and drops its body (and so the
         // whole chain), as a panic while polling the body would.
         let guard = PanicGuard(this);
-        let mut link = chain.innermost;
-        loop {
-            // SAFETY: chain invariant 1: `chain` was recorded when this generator suspended,
-            // and since then only this walk has touched the chain, so every node from the
-            // innermost up to the outermost is live, pinned, and not otherwise borrowed.
-            let step = unsafe { (link.as_ref().step)(link, input.take(), closing, &mut cx) };
-            match step {
-                Poll::Pending => {
-                    core::mem::forget(guard);
-                    this.chain.set(Some(Chain { innermost: link }));
-                    this.phase.set(Phase::Awaiting(true));
-                    return Poll::Pending;
-                }
-                Poll::Ready(LinkStep::Yielded(value, innermost)) => {
-                    core::mem::forget(guard);
-                    this.chain.set(Some(Chain { innermost }));
-                    this.phase.set(Phase::Suspended(Suspension::Delegating));
-                    return Poll::Ready(Step::Yielded(value));
-                }
-                Poll::Ready(LinkStep::Finished) => {
-                    // SAFETY: as above.
-                    match unsafe { link.as_ref() }.parent.get() {
-                        // A node below ours: its owner is resumed through its parent node.
-                        Some(parent) => link = parent,
-                        // Our own node (the outermost has no parent, chain invariant 3): our
-                        // `yield_from` parked the outcome, and the body takes it from there.
-                        None => {
-                            core::mem::forget(guard);
-                            this.phase.set(Phase::Suspended(Suspension::Delegating));
-                            return self.poll_body(None, outer);
-                        }
-                    }
-                }
+        // SAFETY: chain invariant 1: `chain` was recorded when this generator suspended, and
+        // since then only this resume has touched the chain (invariant 3).
+        let walked = unsafe { chain::walk(chain, input, &mut cx) };
+        core::mem::forget(guard);
+        match walked {
+            Walked::Pending(innermost) => {
+                this.chain.set(Some(Chain { innermost }));
+                this.phase.set(Phase::Awaiting(true));
+                Poll::Pending
+            }
+            Walked::Yielded(value, innermost) => {
+                this.chain.set(Some(Chain { innermost }));
+                this.phase.set(Phase::Suspended(Suspension::Delegating));
+                Poll::Ready(Step::Yielded(value))
+            }
+            // Our `yield_from` parked the outcome, and the body takes it from there.
+            Walked::OwnNodeFinished => {
+                this.phase.set(Phase::Suspended(Suspension::Delegating));
+                self.poll_body(None, outer)
             }
         }
     }
@@ -553,6 +536,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                     unsafe { core::ptr::replace(&raw mut (*airlock).outgoing, Outgoing::Empty) };
                 return match outgoing {
                     Outgoing::Yield(value, suspension) => {
+                        if suspension != Suspension::Plain && !may_need_close_on_drop::<F>() {
+                            // Its drop-time close would be skipped: refuse (see `CloseOnDrop`).
+                            this.finish();
+                            hidden_catch();
+                        }
                         this.phase.set(Phase::Suspended(suspension));
                         // SAFETY: the poll is over (as above).
                         this.chain.set(unsafe { (*airlock).chain.take() });
@@ -591,6 +579,17 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 enum Gate<Y, S, E, R> {
     Answer(Result<Step<Y, R, E>, ResumeError<S, E>>),
     Poll(Option<Input<S, E>>),
+}
+
+#[cold]
+#[inline(never)]
+fn hidden_catch() -> ! {
+    panic!(
+        "a cogen generator suspended at a `.catch()` yield or a `yield_from` that its body \
+         does not hold by value (it was boxed, or awaited inside another future): await these \
+         directly in the body, so that dropping the generator can close it (the generator is \
+         now closed)"
+    )
 }
 
 #[cold]
@@ -700,7 +699,20 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 }
 
 impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
+    #[inline]
     fn drop(&mut self) {
+        // Decided at compile time for most bodies: a call that receives the generator's
+        // address, even one never taken, keeps the whole generator in memory in the function
+        // that owns it (see `ARCHITECTURE.md`, "Staying in registers").
+        if !may_need_close_on_drop::<F>() {
+            return;
+        }
+        // A body can only be suspended at a catching yield or a delegation if its state has
+        // drop glue (those futures carry a `CloseOnDrop`). Deciding this at compile time keeps
+        // the call below, which receives the generator's address, out of every other
+        // generator's code: such a call, even never taken, keeps the generator in memory in
+        // the caller (see `ARCHITECTURE.md`, "Staying in registers").
+
         // A body suspended where it handles interrupts gets Python's drop-time close, so its
         // handlers run. Elsewhere dropping the body is the whole close: its destructors run
         // when the field is dropped after this.
@@ -708,7 +720,18 @@ impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
             self.phase.get(),
             Phase::Suspended(Suspension::Catching | Suspension::Delegating)
         );
-        if !catching || unraisable::thread_panicking() {
+        if catching {
+            self.close_on_drop();
+        }
+    }
+}
+
+impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
+    /// Python's drop-time close, for a body suspended where it handles interrupts or delegates.
+    #[cold]
+    #[inline(never)]
+    fn close_on_drop(&mut self) {
+        if unraisable::thread_panicking() {
             return;
         }
         // SAFETY: `Phase` invariant 3: a suspended generator has been polled through

@@ -531,3 +531,50 @@ fn rule_34_drop_time_close_errors_go_to_unraisable_hook() {
     // Dropped in reverse order of declaration.
     assert_eq!(log.take(), ["plain finally", "re-raises", "returns"]);
 }
+
+/// A local with an unusual alignment (as large as the marker a catching yield carries).
+#[repr(align(64))]
+struct OverAligned(u32);
+
+// rule 33: a body whose type looks as if it could catch (an over-aligned local, or a catching
+// yield further on) but is suspended at a plain yield is closed by dropping it, as any plain
+// body; one suspended where it catches runs its handler.
+#[test]
+fn rule_33_drop_over_aligned_body_closes_by_its_suspension() {
+    let log = Log::new();
+    {
+        let g = cogen::pin!(generator(async |mut co| {
+            let local = OverAligned(7);
+            let _f = log.finally("finally");
+            co.yield_(local.0).await;
+            log.push("not reached");
+        }));
+        assert_eq!(g.resume(), Step::Yielded(7));
+    }
+    assert_eq!(log.take(), ["finally"]);
+    {
+        let g = cogen::pin!(generator(async |mut co| {
+            let local = OverAligned(7);
+            let _f = log.finally("finally");
+            co.yield_(local.0).await;
+            if let Err(Interrupt::Close) = co.yield_(local.0 + 1).catch().await {
+                log.push("handler saw close");
+            }
+        }));
+        assert_eq!(g.resume(), Step::Yielded(7));
+    }
+    assert_eq!(log.take(), ["finally"]);
+    {
+        let g = cogen::pin!(generator(async |mut co| {
+            let local = OverAligned(7);
+            let _f = log.finally("finally");
+            co.yield_(local.0).await;
+            if let Err(Interrupt::Close) = co.yield_(local.0 + 1).catch().await {
+                log.push("handler saw close");
+            }
+        }));
+        assert_eq!(g.resume(), Step::Yielded(7));
+        assert_eq!(g.resume(), Step::Yielded(8));
+    }
+    assert_eq!(log.take(), ["handler saw close", "finally"]);
+}

@@ -624,3 +624,50 @@ fn generator_over_a_slice_yields_references_into_it() {
     let boxed: BoxGen<'_, &String> = each(&items).boxed_dyn();
     assert_eq!(boxed.collect::<Vec<_>>(), [&items[0], &items[1]]);
 }
+
+// rule 33 (finalize_on_drop) needs the generator to know, when it is dropped, whether its body
+// waits at a `.catch()` yield or a delegation. It knows that from the body's type, so a
+// catching yield or a delegation hidden behind a pointer (boxed, or inside another future)
+// would silently lose its drop-time close: it is refused when the body suspends there, with a
+// clear panic, and the generator is closed (its destructors run).
+#[test]
+fn rule_33_catching_yield_behind_a_box_is_refused_at_the_suspension() {
+    let log = Log::new();
+    let g = cogen::pin!(generator(async |mut co: Co<'_, u32>| {
+        let _f = log.finally("finally");
+        let _ = Box::pin(co.yield_(1).catch()).await;
+        log.push("not reached");
+    }));
+    let message = panic_message(|| g.resume());
+    assert!(message.contains("does not hold by value"), "{message}");
+    assert_eq!(log.take(), ["finally"]);
+    assert_eq!(g.state(), GenState::Closed);
+    assert_eq!(g.resume(), Step::Exhausted);
+}
+
+#[test]
+fn rule_33_delegation_behind_a_box_is_refused_at_the_suspension() {
+    let g = cogen::pin!(generator(async |mut co: Co<'_, u32>| {
+        Box::pin(co.yield_from_iter([1, 2])).await;
+    }));
+    let message = panic_message(|| g.resume());
+    assert!(message.contains("does not hold by value"), "{message}");
+    assert_eq!(g.state(), GenState::Closed);
+}
+
+// The same yields awaited in place are fine, and a plain yield behind a box needs no
+// drop-time close, so it is allowed.
+#[test]
+fn rule_33_plain_yield_behind_a_box_is_allowed() {
+    let log = Log::new();
+    {
+        let g = cogen::pin!(generator(async |mut co: Co<'_, u32>| {
+            let _f = log.finally("finally");
+            Box::pin(co.yield_(1)).await;
+            Box::pin(co.yield_(2)).await;
+        }));
+        assert_eq!(g.resume(), Step::Yielded(1));
+        assert_eq!(g.resume(), Step::Yielded(2));
+    }
+    assert_eq!(log.take(), ["finally"]);
+}
