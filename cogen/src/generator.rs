@@ -382,6 +382,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     /// Drops the body in place and closes. Destructors of the body's locals run here, innermost
     /// first: they are the body's `finally` blocks.
+    #[inline(always)]
     fn finish(&self) {
         self.phase.set(Phase::Closed);
         // SAFETY: `Phase` invariant 1: callers either checked that the phase is not `Running`
@@ -392,7 +393,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     /// Decides what an input does before any body code runs: refused, answered without the
     /// body (Python runs no body code for these), or passed on to a poll.
-    #[inline]
+    #[inline(always)]
     fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
@@ -439,7 +440,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// generator is suspended or waiting inside a `yield_from` with a recorded chain (chain
     /// invariant 3: a continuation of a delegating generator polls its body), else by
     /// polling the body.
-    #[inline]
+    #[inline(always)]
     fn advance(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
@@ -459,7 +460,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     /// Steps the chain with `input` (see [`chain::walk`]); polls this generator's body when
     /// its own node finished.
-    #[inline]
+    #[inline(always)]
     fn walk_chain(
         self: Pin<&Self>,
         chain: Chain<Y, S, E>,
@@ -499,7 +500,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Polls the body once (the phase is not `Running` or `Closed`; `gate` checked). `None`
     /// continues an operation that was waiting on a foreign future. `Pending` means the body
     /// awaits a foreign future: the phase is then `Awaiting`.
-    #[inline]
+    #[inline(always)]
     fn poll_body(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
@@ -614,7 +615,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     type Return = F::Output;
     type Error = E;
 
-    #[inline]
+    #[inline(always)]
     fn try_resume(
         self: Pin<&Self>,
         input: Input<S, E>,
@@ -640,7 +641,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn poll_resume(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,

@@ -277,14 +277,15 @@ fn raised_into_iterator() -> ! {
 }
 
 /// `Iterator::next` for a handle: keeps the return value for `take_return`.
-#[inline]
+#[inline(always)]
 fn next_item<G: Generator<Resume = ()> + ?Sized>(generator: Pin<&G>) -> Option<G::Yield> {
-    // `Send(())` is the common case; a generator that has not started refuses it untouched,
-    // and is started instead (once).
-    let step = match generator.try_resume(Input::Send(())) {
-        Err(ResumeError::JustStarted(())) => generator.try_resume(Input::Start),
-        step => step,
+    // One call site of `try_resume`, so that the whole resume (and the body's poll in it) can
+    // be inlined into the caller's loop.
+    let input = match generator.state() {
+        GenState::Created => Input::Start,
+        _ => Input::Send(()),
     };
+    let step = generator.try_resume(input);
     match step {
         Ok(Step::Yielded(item)) => Some(item),
         Ok(Step::Complete(value)) => {
@@ -309,7 +310,7 @@ impl<G: Generator + ?Sized> Boxed<G> {
 impl<G: Generator<Resume = ()> + ?Sized> Iterator for Pinned<'_, G> {
     type Item = G::Yield;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<G::Yield> {
         next_item(self.as_pin())
     }
@@ -321,7 +322,7 @@ impl<G: Generator<Resume = ()> + ?Sized> FusedIterator for Pinned<'_, G> {}
 impl<G: Generator<Resume = ()> + ?Sized> Iterator for Boxed<G> {
     type Item = G::Yield;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<G::Yield> {
         next_item(self.as_pin())
     }

@@ -47,7 +47,7 @@ macro_rules! forward_generator {
             type Return = G::Return;
             type Error = G::Error;
 
-            #[inline]
+            #[inline(always)]
             fn try_resume(
                 self: ::core::pin::Pin<&Self>,
                 input: $crate::Input<G::Resume, G::Error>,
@@ -59,7 +59,7 @@ macro_rules! forward_generator {
                 $inner.try_resume(input)
             }
 
-            #[inline]
+            #[inline(always)]
             fn poll_resume(
                 self: ::core::pin::Pin<&Self>,
                 input: Option<$crate::Input<G::Resume, G::Error>>,

@@ -139,7 +139,16 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         || Echo { total: 0 },
         move |mut echo| drive(n, 0, |x| echo.send(x)),
     );
-    rows.row("cogen/pinned", cogen_echo, move |g| {
+    // Made where it is pinned (see `yield_sum`), and made elsewhere and moved in.
+    rows.row(
+        "cogen/pinned",
+        || (),
+        move |()| {
+            let g = cogen::pin!(cogen_echo());
+            drive(n, yielded(g.start()), |x| yielded(g.send(x)))
+        },
+    );
+    rows.row("cogen/pinned (moved in)", cogen_echo, move |g| {
         let g = cogen::pin!(g);
         drive(n, yielded(g.start()), |x| yielded(g.send(x)))
     });
