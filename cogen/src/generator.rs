@@ -452,21 +452,26 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         );
         if walk {
             if let Some(chain) = self.chain.get() {
-                return self.walk_chain(chain, input, outer);
+                match self.walk_chain(chain, input, outer) {
+                    Some(done) => return done,
+                    // Our own node finished: the body continues (one call site of `poll_body`,
+                    // so the body's poll is inlined once).
+                    None => return self.poll_body(None, outer),
+                }
             }
         }
         self.poll_body(input, outer)
     }
 
-    /// Steps the chain with `input` (see [`chain::walk`]); polls this generator's body when
-    /// its own node finished.
+    /// Steps the chain with `input` (see [`chain::walk`]); `None` when this generator's own
+    /// node finished, and its body must be polled to continue.
     #[inline(always)]
     fn walk_chain(
         self: Pin<&Self>,
         chain: Chain<Y, S, E>,
         input: Option<Input<S, E>>,
         outer: &Waker,
-    ) -> Poll<Step<Y, F::Output, E>> {
+    ) -> Option<Poll<Step<Y, F::Output, E>>> {
         let this = self.get_ref();
         let mut cx = Context::from_waker(outer);
         this.phase.set(Phase::Running);
@@ -482,17 +487,17 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             Walked::Pending(innermost) => {
                 this.chain.set(Some(Chain { innermost }));
                 this.phase.set(Phase::Awaiting(true));
-                Poll::Pending
+                Some(Poll::Pending)
             }
             Walked::Yielded(value, innermost) => {
                 this.chain.set(Some(Chain { innermost }));
                 this.phase.set(Phase::Suspended(Suspension::Delegating));
-                Poll::Ready(Step::Yielded(value))
+                Some(Poll::Ready(Step::Yielded(value)))
             }
             // Our `yield_from` parked the outcome, and the body takes it from there.
             Walked::OwnNodeFinished => {
                 this.phase.set(Phase::Suspended(Suspension::Delegating));
-                self.poll_body(None, outer)
+                None
             }
         }
     }
