@@ -393,7 +393,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     /// Decides what an input does before any body code runs: refused, answered without the
     /// body (Python runs no body code for these), or passed on to a poll.
-    #[inline]
+    #[inline(always)]
     fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
@@ -440,7 +440,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// generator is suspended or waiting inside a `yield_from` with a recorded chain (chain
     /// invariant 3: a continuation of a delegating generator polls its body), else by
     /// polling the body.
-    #[inline]
+    #[inline(always)]
     fn advance<const INLINE_WALK: bool>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
@@ -469,10 +469,10 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     }
 
     /// [`walk_chain`](Self::walk_chain), kept out of line for the async resume path: there
-    /// the generator is behind a pointer anyway, and a smaller `poll_resume` lets the body's
-    /// poll be inlined into it (measured: an async generator consumed as a `Stream` 1.9× faster
-    /// than with the walk inlined, while a pinned sync generator is 6-12× slower with it out of
-    /// line, see `ARCHITECTURE.md`, "Staying in registers").
+    /// the generator is behind a pointer anyway, and the walk's code inlined into
+    /// `poll_resume` measured 1.5-1.9× slower for an async generator consumed as a `Stream`
+    /// (a pinned sync generator is 6-12× slower with it out of line, see `ARCHITECTURE.md`,
+    /// "Staying in registers").
     #[inline(never)]
     fn walk_chain_out_of_line(
         self: Pin<&Self>,
@@ -525,7 +525,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Polls the body once (the phase is not `Running` or `Closed`; `gate` checked). `None`
     /// continues an operation that was waiting on a foreign future. `Pending` means the body
     /// awaits a foreign future: the phase is then `Awaiting`.
-    #[inline]
+    #[inline(always)]
     fn poll_body(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
