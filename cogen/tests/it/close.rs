@@ -552,27 +552,23 @@ fn rule_33_drop_over_aligned_body_closes_by_its_suspension() {
         assert_eq!(g.resume(), Step::Yielded(7));
     }
     assert_eq!(log.take(), ["finally"]);
-    {
-        let g = cogen::pin!(generator(async |mut co| {
+    let catching_later = || {
+        generator(async |mut co| {
             let local = OverAligned(7);
             let _f = log.finally("finally");
             co.yield_(local.0).await;
             if let Err(Interrupt::Close) = co.yield_(local.0 + 1).catch().await {
                 log.push("handler saw close");
             }
-        }));
+        })
+    };
+    {
+        let g = cogen::pin!(catching_later());
         assert_eq!(g.resume(), Step::Yielded(7));
     }
     assert_eq!(log.take(), ["finally"]);
     {
-        let g = cogen::pin!(generator(async |mut co| {
-            let local = OverAligned(7);
-            let _f = log.finally("finally");
-            co.yield_(local.0).await;
-            if let Err(Interrupt::Close) = co.yield_(local.0 + 1).catch().await {
-                log.push("handler saw close");
-            }
-        }));
+        let g = cogen::pin!(catching_later());
         assert_eq!(g.resume(), Step::Yielded(7));
         assert_eq!(g.resume(), Step::Yielded(8));
     }
