@@ -181,10 +181,8 @@ impl<Y, E, F: Future> Stream for AsyncGen<Y, (), E, F> {
         // `&mut` access: no operation future is alive, so a wait in flight is ours to finish.
         let input = if this.generator.is_awaiting() {
             None
-        } else if this.generator.state() == GenState::Created {
-            Some(Input::Start)
         } else {
-            Some(Input::Send(()))
+            Some(Input::next(this.generator.state(), || ()))
         };
         match this.generator().poll_resume(input, cx) {
             Poll::Pending => {
@@ -279,8 +277,7 @@ enum Request<S, E> {
 impl<S, E> Request<S, E> {
     fn into_input(self, state: GenState) -> Input<S, E> {
         match self {
-            Request::Next(_) if state == GenState::Created => Input::Start,
-            Request::Next(default) => Input::Send(default()),
+            Request::Next(default) => Input::next(state, default),
             Request::Input(input) => input,
         }
     }

@@ -733,12 +733,6 @@ impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
         if !may_need_close_on_drop::<F>() {
             return;
         }
-        // A body can only be suspended at a catching yield or a delegation if its state has
-        // drop glue (those futures carry a `CloseOnDrop`). Deciding this at compile time keeps
-        // the call below, which receives the generator's address, out of every other
-        // generator's code: such a call, even never taken, keeps the generator in memory in
-        // the caller (see `ARCHITECTURE.md`, "Staying in registers").
-
         // A body suspended where it handles interrupts gets Python's drop-time close, so its
         // handlers run. Elsewhere dropping the body is the whole close: its destructors run
         // when the field is dropped after this.

@@ -181,11 +181,8 @@ macro_rules! handle_methods {
         where
             G::Resume: Default,
         {
-            let input = match self.state() {
-                GenState::Created => Input::Start,
-                _ => Input::Send(G::Resume::default()),
-            };
-            self.try_resume(input).unwrap_or_else(|e| misuse(&e))
+            self.try_resume(Input::next(self.state(), G::Resume::default))
+                .unwrap_or_else(|e| misuse(&e))
         }
 
         /// Python's `send(value)`: `value` becomes the result of the suspended `yield`; runs to
@@ -281,11 +278,7 @@ fn raised_into_iterator() -> ! {
 fn next_item<G: Generator<Resume = ()> + ?Sized>(generator: Pin<&G>) -> Option<G::Yield> {
     // One call site of `try_resume`, so that the whole resume (and the body's poll in it) can
     // be inlined into the caller's loop.
-    let input = match generator.state() {
-        GenState::Created => Input::Start,
-        _ => Input::Send(()),
-    };
-    let step = generator.try_resume(input);
+    let step = generator.try_resume(Input::next(generator.state(), || ()));
     match step {
         Ok(Step::Yielded(item)) => Some(item),
         Ok(Step::Complete(value)) => {

@@ -20,6 +20,18 @@ pub enum Input<S, E> {
     Close,
 }
 
+impl<S, E> Input<S, E> {
+    /// What Python's `next()` sends to a generator in `state`: `Start` to a created one, else
+    /// `value()` (`None` in Python).
+    #[inline]
+    pub(crate) fn next(state: crate::GenState, value: impl FnOnce() -> S) -> Self {
+        match state {
+            crate::GenState::Created => Input::Start,
+            _ => Input::Send(value()),
+        }
+    }
+}
+
 /// The outcome of one resume: Python's "yielded a value", `StopIteration(value)`, a raised
 /// exception, or `StopIteration` with no value.
 ///
