@@ -450,8 +450,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             (self.phase.get(), &input),
             (Phase::Suspended(Suspension::Delegating), Some(_)) | (Phase::Awaiting(true), _)
         );
-        if walk {
-            if let Some(chain) = self.chain.get() {
+        let input = match (walk, self.chain.get()) {
+            (true, Some(chain)) => {
                 let walked = if INLINE_WALK {
                     self.walk_chain(chain, input, outer)
                 } else {
@@ -459,12 +459,13 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 };
                 match walked {
                     Some(done) => return done,
-                    // Our own node finished: the body continues (one call site of `poll_body`,
-                    // so the body's poll is inlined once).
-                    None => return self.poll_body(None, outer),
+                    // Our own node finished: the body continues with no input.
+                    None => None,
                 }
             }
-        }
+            _ => input,
+        };
+        // The one call site of `poll_body`, so that the body's poll is inlined once.
         self.poll_body(input, outer)
     }
 
