@@ -372,7 +372,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Whether an operation waits on a foreign future (`Phase::Awaiting`).
     #[inline]
     pub(crate) fn is_awaiting(&self) -> bool {
-        matches!(self.phase.get(), Phase::Awaiting(_))
+        matches!(self.phase.get(), Phase::AwaitingOwn | Phase::AwaitingSub)
     }
 
     #[inline]
@@ -397,38 +397,39 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
-            (Phase::Awaiting(_), None) => Poll(None),
+            (Phase::AwaitingOwn | Phase::AwaitingSub, None) => Poll(None),
             // Reached through a delegation chain: this generator's own `yield_from` node
             // finished while the chain was stepped directly; its body takes the parked outcome.
-            (Phase::Suspended(Suspension::Delegating), None) => Poll(None),
+            (Phase::SuspendedDelegating, None) => Poll(None),
             (_, None) => continued_without_operation(),
             (Phase::Running, Some(input)) => Answer(Err(ResumeError::Running(input))),
             // A wait cannot take a value; an interrupt reaches it as it would a plain yield,
             // or goes down the delegation chain to the generator that waits.
-            (Phase::Awaiting(_), Some(input @ (Input::Start | Input::Send(_)))) => {
-                Answer(Err(ResumeError::Running(input)))
-            }
-            (Phase::Awaiting(true), Some(input)) => Poll(Some(input)),
+            (
+                Phase::AwaitingOwn | Phase::AwaitingSub,
+                Some(input @ (Input::Start | Input::Send(_))),
+            ) => Answer(Err(ResumeError::Running(input))),
+            (Phase::AwaitingSub, Some(input)) => Poll(Some(input)),
             (Phase::Created, Some(Input::Send(value))) => {
                 Answer(Err(ResumeError::JustStarted(value)))
             }
-            (Phase::Suspended(_), Some(Input::Start)) => Answer(Err(ResumeError::AlreadyStarted)),
+            (
+                Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating,
+                Some(Input::Start),
+            ) => Answer(Err(ResumeError::AlreadyStarted)),
             (Phase::Closed, Some(Input::Throw(error))) => Answer(Ok(Step::Raised(error))),
             (Phase::Closed, Some(_)) => Answer(Ok(Step::Exhausted)),
             // Python runs no body code (not even `finally`) for a throw or close into a
             // generator that never started, and none for an interrupt at a plain yield either:
             // dropping the body runs its destructors, which are its `finally` blocks.
             (
-                Phase::Created | Phase::Suspended(Suspension::Plain) | Phase::Awaiting(false),
+                Phase::Created | Phase::SuspendedPlain | Phase::AwaitingOwn,
                 Some(Input::Throw(error)),
             ) => {
                 self.finish();
                 Answer(Ok(Step::Raised(error)))
             }
-            (
-                Phase::Created | Phase::Suspended(Suspension::Plain) | Phase::Awaiting(false),
-                Some(Input::Close),
-            ) => {
+            (Phase::Created | Phase::SuspendedPlain | Phase::AwaitingOwn, Some(Input::Close)) => {
                 self.finish();
                 Answer(Ok(Step::Exhausted))
             }
@@ -448,7 +449,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     ) -> Poll<Step<Y, F::Output, E>> {
         let walk = matches!(
             (self.phase.get(), &input),
-            (Phase::Suspended(Suspension::Delegating), Some(_)) | (Phase::Awaiting(true), _)
+            (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
         );
         let input = match (walk, self.chain.get()) {
             (true, Some(chain)) => {
@@ -507,17 +508,17 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         match walked {
             Walked::Pending(innermost) => {
                 this.chain.set(Some(Chain { innermost }));
-                this.phase.set(Phase::Awaiting(true));
+                this.phase.set(Phase::AwaitingSub);
                 Some(Poll::Pending)
             }
             Walked::Yielded(value, innermost) => {
                 this.chain.set(Some(Chain { innermost }));
-                this.phase.set(Phase::Suspended(Suspension::Delegating));
+                this.phase.set(Phase::SuspendedDelegating);
                 Some(Poll::Ready(Step::Yielded(value)))
             }
             // Our `yield_from` parked the outcome, and the body takes it from there.
             Walked::OwnNodeFinished => {
-                this.phase.set(Phase::Suspended(Suspension::Delegating));
+                this.phase.set(Phase::SuspendedDelegating);
                 None
             }
         }
@@ -568,7 +569,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                             this.finish();
                             hidden_catch();
                         }
-                        this.phase.set(Phase::Suspended(suspension));
+                        this.phase.set(Phase::suspended(suspension));
                         // SAFETY: the poll is over (as above).
                         this.chain.set(unsafe { (*airlock).chain.take() });
                         Poll::Ready(Step::Yielded(value))
@@ -586,11 +587,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                         Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Empty => {
-                        this.phase.set(Phase::Awaiting(false));
+                        this.phase.set(Phase::AwaitingOwn);
                         Poll::Pending
                     }
                     Outgoing::SubWaiting => {
-                        this.phase.set(Phase::Awaiting(true));
+                        this.phase.set(Phase::AwaitingSub);
                         Poll::Pending
                     }
                 };
@@ -648,8 +649,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
         // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
         let phase = self.phase.get();
-        let plain = phase == Phase::Suspended(Suspension::Plain)
-            || phase == Phase::Suspended(Suspension::Catching);
+        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
         let gate = if plain && matches!(input, Input::Send(_)) {
             Gate::Poll(Some(input))
         } else {
@@ -675,8 +675,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
         // The hot path, as in `try_resume`: a send at a yield outside a delegation.
         let phase = self.phase.get();
-        let plain = phase == Phase::Suspended(Suspension::Plain)
-            || phase == Phase::Suspended(Suspension::Catching);
+        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
         let gate = if plain && matches!(input, Some(Input::Send(_))) {
             Gate::Poll(input)
         } else {
@@ -694,7 +693,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     }
 
     fn is_delegating(&self) -> bool {
-        self.phase.get() == Phase::Suspended(Suspension::Delegating)
+        self.phase.get() == Phase::SuspendedDelegating
     }
 
     fn take_return(self: Pin<&Self>) -> Option<F::Output> {
@@ -712,7 +711,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 
     fn __take_chain(&self) -> Option<Chain<Y, S, E>> {
         match self.phase.get() {
-            Phase::Suspended(Suspension::Delegating) => self.chain.take(),
+            Phase::SuspendedDelegating => self.chain.take(),
             _ => None,
         }
     }
@@ -739,7 +738,7 @@ impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
         // when the field is dropped after this.
         let catching = matches!(
             self.phase.get(),
-            Phase::Suspended(Suspension::Catching | Suspension::Delegating)
+            Phase::SuspendedCatching | Phase::SuspendedDelegating
         );
         if catching {
             self.close_on_drop();

@@ -53,7 +53,7 @@ pub(crate) enum Suspension {
 ///    not `Running`. Since `Gen` is `!Sync` and the phase is read and written on one thread,
 ///    no two borrows of the body can overlap: a resume from inside the body (re-entrancy) sees
 ///    `Running` and is refused with `ResumeError::Running`.
-/// 2. **Active body.** In `Created`, `Suspended(_)`, `Awaiting` and `Running`, the body is
+/// 2. **Active body.** In `Created`, the `Suspended*` and `Awaiting*` phases and `Running`, the body is
 ///    `Body::Active` (the future). In `Closed` it is `Body::Returned` or `Body::Done`, and it
 ///    is never polled again. A panic while `Running` moves to `Closed` and drops the future
 ///    (a guard does it during unwinding), so a resumed-after-panic future is never polled.
@@ -65,30 +65,53 @@ pub(crate) enum Suspension {
 ///    outlives the poll; its header names this generator's identity and the outer waker. Only
 ///    `&Waker` borrows of it are handed out, and clones of it are clones of the outer waker
 ///    (see `airlock.rs`), so nothing keeps the pointer after the poll returns.
-/// 5. **Awaiting is a paused poll.** `Awaiting` means the body returned `Pending` from a
+/// 5. **Awaiting is a paused poll.** `AwaitingOwn`/`AwaitingSub` mean the body returned `Pending` from a
 ///    foreign future (an async operation is in flight). A continuation (a poll with no new
 ///    input) polls it again. A new value (`Start`, `Send`) is refused with
 ///    `ResumeError::Running`. A throw or close interrupts the wait as it would a plain yield:
-///    a direct wait is dropped with the body, a wait inside `yield_from` is forwarded down the
+///    a direct wait (`AwaitingOwn`) is dropped with the body, a wait inside `yield_from`
+///    (`AwaitingSub`) is forwarded down the
 ///    chain. (`AsyncGen` refuses every new operation while another one's future is alive, as
 ///    Python refuses a second `asend`.)
+///
+/// One flat byte rather than nested enums: the hot path tests it with one compare, and every
+/// store and load of it is a whole byte (the nested form, two bytes read back one at a time,
+/// measured 4.2× a hand-written `Stream` against 3.7× for this one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum Phase {
     Created,
     Running,
-    /// Waiting on a foreign future; `true` when the wait is a sub-generator's, inside a
-    /// `yield_from` (an interrupt is then forwarded down the chain).
-    Awaiting(bool),
-    Suspended(Suspension),
+    /// Waiting on a foreign future the body awaits itself.
+    AwaitingOwn,
+    /// Waiting on a foreign future that a sub-generator awaits, inside a `yield_from` (an
+    /// interrupt is then forwarded down the chain).
+    AwaitingSub,
+    /// Suspended at a [`Suspension::Plain`] yield (and so on for the next two).
+    SuspendedPlain,
+    SuspendedCatching,
+    SuspendedDelegating,
     Closed,
 }
 
 impl Phase {
+    /// The phase of a body suspended at a yield of this kind.
+    #[inline(always)]
+    pub(crate) fn suspended(suspension: Suspension) -> Phase {
+        match suspension {
+            Suspension::Plain => Phase::SuspendedPlain,
+            Suspension::Catching => Phase::SuspendedCatching,
+            Suspension::Delegating => Phase::SuspendedDelegating,
+        }
+    }
+
     pub(crate) fn public(self) -> GenState {
         match self {
             Phase::Created => GenState::Created,
-            Phase::Running | Phase::Awaiting(_) => GenState::Running,
-            Phase::Suspended(_) => GenState::Suspended,
+            Phase::Running | Phase::AwaitingOwn | Phase::AwaitingSub => GenState::Running,
+            Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating => {
+                GenState::Suspended
+            }
             Phase::Closed => GenState::Closed,
         }
     }
