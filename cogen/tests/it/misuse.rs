@@ -161,6 +161,34 @@ fn co_used_in_another_generators_body_closes_both_when_uncaught() {
 }
 
 #[test]
+fn co_used_in_a_generator_made_on_another_thread_panics() {
+    // Identities come from per-thread blocks: the first generator made on one fresh thread and
+    // the first made on another must still differ, or this misuse would go unnoticed.
+    let outer = std::thread::spawn(|| {
+        generator(async |co: Co<'_, i32>| {
+            let nested = cogen::pin!(generator(async move |_own: Co<'_, i32>| {
+                let mut co = co;
+                co.yield_(1).await;
+            }));
+            panic_message(|| nested.resume())
+        })
+        .boxed()
+    })
+    .join()
+    .expect("the first thread makes the outer generator");
+    let message = std::thread::spawn(move || {
+        let mut outer = outer;
+        match outer.resume() {
+            Step::Complete(message) => message,
+            other => panic!("the outer generator did not complete: {other:?}"),
+        }
+    })
+    .join()
+    .expect("the second thread resumes it");
+    assert!(message.contains(WRONG_GENERATOR), "{message}");
+}
+
+#[test]
 fn yield_future_smuggled_into_another_generators_body_panics() {
     let outer = cogen::pin!(generator(async |mut co: Co<'_, i32>| {
         let smuggled = co.yield_(1); // a yield of the outer generator...
