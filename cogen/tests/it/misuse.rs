@@ -177,7 +177,6 @@ fn co_used_in_a_generator_made_on_another_thread_panics() {
     .join()
     .expect("the first thread makes the outer generator");
     let message = std::thread::spawn(move || {
-        let outer = outer;
         match outer.resume() {
             Step::Complete(message) => message,
             other => panic!("the outer generator did not complete: {other:?}"),
