@@ -176,11 +176,9 @@ fn co_used_in_a_generator_made_on_another_thread_panics() {
     })
     .join()
     .expect("the first thread makes the outer generator");
-    let message = std::thread::spawn(move || {
-        match outer.resume() {
-            Step::Complete(message) => message,
-            other => panic!("the outer generator did not complete: {other:?}"),
-        }
+    let message = std::thread::spawn(move || match outer.resume() {
+        Step::Complete(message) => message,
+        other => panic!("the outer generator did not complete: {other:?}"),
     })
     .join()
     .expect("the second thread resumes it");
