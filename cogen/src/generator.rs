@@ -369,7 +369,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 }
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
-    /// Whether an operation waits on a foreign future (`Phase::Awaiting`).
+    /// Whether an operation waits on a foreign future (`Phase::AwaitingOwn` or `AwaitingSub`).
     #[inline]
     pub(crate) fn is_awaiting(&self) -> bool {
         matches!(self.phase.get(), Phase::AwaitingOwn | Phase::AwaitingSub)
