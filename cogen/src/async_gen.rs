@@ -238,6 +238,13 @@ impl<Y, S, E, F: Future> Generator for AsyncGen<Y, S, E, F> {
         self.generator().try_resume(input)
     }
 
+    fn __resume_next(
+        self: Pin<&Self>,
+        value: S,
+    ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
+        self.generator().__resume_next(value)
+    }
+
     fn poll_resume(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,

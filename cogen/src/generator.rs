@@ -81,6 +81,20 @@ pub trait Generator {
         Poll::Ready(self.try_resume(input))
     }
 
+    #[doc(hidden)]
+    /// `next()`: starts a generator that has not started (`value` is then dropped, as
+    /// Python's `send(None)` starts one), else sends `value`. The handles' `Iterator::next`
+    /// calls this rather than choosing between `Input::Start` and `Input::Send` itself: a call
+    /// whose argument is one of two constants is split in two by the optimiser, and the body's
+    /// poll, then called twice, is no longer inlined into the caller's loop.
+    fn __resume_next(
+        self: Pin<&Self>,
+        value: Self::Resume,
+    ) -> Result<Step<Self::Yield, Self::Return, Self::Error>, ResumeError<Self::Resume, Self::Error>>
+    {
+        self.try_resume(Input::next(self.state(), || value))
+    }
+
     /// The generator's state (Python's `inspect.getgeneratorstate`).
     fn state(&self) -> GenState;
 
@@ -394,7 +408,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Decides what an input does before any body code runs: refused, answered without the
     /// body (Python runs no body code for these), or passed on to a poll.
     #[inline(always)]
-    fn gate(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
+    fn gate(&self, input: Option<Input<S, E>>, start_on_send: bool) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
             (Phase::AwaitingOwn | Phase::AwaitingSub, None) => Poll(None),
@@ -411,7 +425,12 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             ) => Answer(Err(ResumeError::Running(input))),
             (Phase::AwaitingSub, Some(input)) => Poll(Some(input)),
             (Phase::Created, Some(Input::Send(value))) => {
-                Answer(Err(ResumeError::JustStarted(value)))
+                if start_on_send {
+                    drop(value);
+                    Poll(Some(Input::Start))
+                } else {
+                    Answer(Err(ResumeError::JustStarted(value)))
+                }
             }
             (
                 Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating,
@@ -647,26 +666,16 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
-        let phase = self.phase.get();
-        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
-        let gate = if plain && matches!(input, Input::Send(_)) {
-            Gate::Poll(Some(input))
-        } else {
-            self.gate(Some(input))
-        };
-        match gate {
-            Gate::Answer(answer) => answer,
-            Gate::Poll(input) => match self.advance::<true>(input, Waker::noop()) {
-                Poll::Ready(step) => Ok(step),
-                Poll::Pending => {
-                    self.finish();
-                    foreign_await()
-                }
-            },
-        }
+        self.resume_sync(input, false)
     }
 
+    #[inline(always)]
+    fn __resume_next(
+        self: Pin<&Self>,
+        value: S,
+    ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
+        self.resume_sync(Input::Send(value), true)
+    }
     #[inline]
     fn poll_resume(
         self: Pin<&Self>,
@@ -679,7 +688,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         let gate = if plain && matches!(input, Some(Input::Send(_))) {
             Gate::Poll(input)
         } else {
-            self.gate(input)
+            self.gate(input, false)
         };
         match gate {
             Gate::Answer(answer) => Poll::Ready(answer),
@@ -720,6 +729,36 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         if self.phase.get() == Phase::Closed {
             // SAFETY: as in `take_return`.
             unsafe { *self.body.get() = Body::Returned(value) };
+        }
+    }
+}
+
+impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
+    /// The synchronous resume: [`Generator::try_resume`], and with `start_on_send`
+    /// [`Generator::__resume_next`].
+    #[inline(always)]
+    fn resume_sync(
+        self: Pin<&Self>,
+        input: Input<S, E>,
+        start_on_send: bool,
+    ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
+        // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
+        let phase = self.phase.get();
+        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
+        let gate = if plain && matches!(input, Input::Send(_)) {
+            Gate::Poll(Some(input))
+        } else {
+            self.gate(Some(input), start_on_send)
+        };
+        match gate {
+            Gate::Answer(answer) => answer,
+            Gate::Poll(input) => match self.advance::<true>(input, Waker::noop()) {
+                Poll::Ready(step) => Ok(step),
+                Poll::Pending => {
+                    self.finish();
+                    foreign_await()
+                }
+            },
         }
     }
 }

@@ -278,7 +278,7 @@ fn raised_into_iterator() -> ! {
 fn next_item<G: Generator<Resume = ()> + ?Sized>(generator: Pin<&G>) -> Option<G::Yield> {
     // One call site of `try_resume`, so that the whole resume (and the body's poll in it) can
     // be inlined into the caller's loop.
-    let step = generator.try_resume(Input::next(generator.state(), || ()));
+    let step = generator.__resume_next(());
     match step {
         Ok(Step::Yielded(item)) => Some(item),
         Ok(Step::Complete(value)) => {

@@ -74,6 +74,18 @@ macro_rules! forward_generator {
                 $inner.poll_resume(input, cx)
             }
 
+            #[inline(always)]
+            fn __resume_next(
+                self: ::core::pin::Pin<&Self>,
+                value: G::Resume,
+            ) -> Result<
+                $crate::Step<G::Yield, G::Return, G::Error>,
+                $crate::ResumeError<G::Resume, G::Error>,
+            > {
+                let $this = self.get_ref();
+                $inner.__resume_next(value)
+            }
+
             #[inline]
             fn state(&self) -> $crate::GenState {
                 let $this = self;
