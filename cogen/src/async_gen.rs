@@ -179,12 +179,7 @@ impl<Y, E, F: Future> Stream for AsyncGen<Y, (), E, F> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         let this = self.into_ref();
         // `&mut` access: no operation future is alive, so a wait in flight is ours to finish.
-        let input = if this.generator.is_awaiting() {
-            None
-        } else {
-            Some(Input::next(this.generator.state(), || ()))
-        };
-        match this.generator().poll_resume(input, cx) {
+        match this.generator().poll_stream_next((), cx) {
             Poll::Pending => {
                 // No operation future can be alive while we hold `&mut`, and none owns this
                 // wait: whoever polls next (this, or an operation future) may adopt it.

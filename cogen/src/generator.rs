@@ -408,7 +408,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Decides what an input does before any body code runs: refused, answered without the
     /// body (Python runs no body code for these), or passed on to a poll.
     #[inline(always)]
-    fn gate(&self, input: Option<Input<S, E>>, start_on_send: bool) -> Gate<Y, S, E, F::Output> {
+    fn gate(&self, input: Option<Input<S, E>>, caller: Caller) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
             (Phase::AwaitingOwn | Phase::AwaitingSub, None) => Poll(None),
@@ -417,6 +417,13 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             (Phase::SuspendedDelegating, None) => Poll(None),
             (_, None) => continued_without_operation(),
             (Phase::Running, Some(input)) => Answer(Err(ResumeError::Running(input))),
+            // `Stream::poll_next` continues a wait it finds in flight.
+            (Phase::AwaitingOwn | Phase::AwaitingSub, Some(Input::Send(value)))
+                if caller == Caller::StreamNext =>
+            {
+                drop(value);
+                Poll(None)
+            }
             // A wait cannot take a value; an interrupt reaches it as it would a plain yield,
             // or goes down the delegation chain to the generator that waits.
             (
@@ -425,7 +432,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             ) => Answer(Err(ResumeError::Running(input))),
             (Phase::AwaitingSub, Some(input)) => Poll(Some(input)),
             (Phase::Created, Some(Input::Send(value))) => {
-                if start_on_send {
+                if caller != Caller::Resume {
                     drop(value);
                     Poll(Some(Input::Start))
                 } else {
@@ -622,6 +629,18 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     }
 }
 
+/// Who resumes: decides what a sent value means to a generator that has not started or that
+/// waits on a foreign future (see `Gen::gate`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// `try_resume`/`poll_resume`: the input is what the caller asked for.
+    Resume,
+    /// `Iterator::next`: a send to a generator that has not started starts it.
+    Next,
+    /// `Stream::poll_next`: as `Next`, and a send to a waiting generator continues the wait.
+    StreamNext,
+}
+
 /// What `Gen::gate` decided.
 enum Gate<Y, S, E, R> {
     Answer(Result<Step<Y, R, E>, ResumeError<S, E>>),
@@ -666,7 +685,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        self.resume_sync(input, false)
+        self.resume_sync(input, Caller::Resume)
     }
 
     #[inline(always)]
@@ -674,7 +693,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         value: S,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        self.resume_sync(Input::Send(value), true)
+        self.resume_sync(Input::Send(value), Caller::Next)
     }
     #[inline]
     fn poll_resume(
@@ -682,18 +701,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         input: Option<Input<S, E>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
-        // The hot path, as in `try_resume`: a send at a yield outside a delegation.
-        let phase = self.phase.get();
-        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
-        let gate = if plain && matches!(input, Some(Input::Send(_))) {
-            Gate::Poll(input)
-        } else {
-            self.gate(input, false)
-        };
-        match gate {
-            Gate::Answer(answer) => Poll::Ready(answer),
-            Gate::Poll(input) => self.advance::<false>(input, cx.waker()).map(Ok),
-        }
+        self.resume_async(input, cx, Caller::Resume)
     }
 
     #[inline]
@@ -734,13 +742,13 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 }
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
-    /// The synchronous resume: [`Generator::try_resume`], and with `start_on_send`
-    /// [`Generator::__resume_next`].
+    /// The synchronous resume: [`Generator::try_resume`] (`Caller::Resume`) and
+    /// [`Generator::__resume_next`] (`Caller::Next`).
     #[inline(always)]
     fn resume_sync(
         self: Pin<&Self>,
         input: Input<S, E>,
-        start_on_send: bool,
+        caller: Caller,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
         // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
         let phase = self.phase.get();
@@ -748,7 +756,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let gate = if plain && matches!(input, Input::Send(_)) {
             Gate::Poll(Some(input))
         } else {
-            self.gate(Some(input), start_on_send)
+            self.gate(Some(input), caller)
         };
         match gate {
             Gate::Answer(answer) => answer,
@@ -759,6 +767,42 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                     foreign_await()
                 }
             },
+        }
+    }
+}
+
+impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
+    /// `Stream::poll_next` of an async generator: starts it if it has not started, continues
+    /// the wait in flight if there is one, else sends `value`. (One call with one input, as
+    /// [`Generator::__resume_next`], so that the body's poll is inlined once.)
+    #[inline]
+    pub(crate) fn poll_stream_next(
+        self: Pin<&Self>,
+        value: S,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
+        self.resume_async(Some(Input::Send(value)), cx, Caller::StreamNext)
+    }
+
+    /// The asynchronous resume ([`Generator::poll_resume`]).
+    #[inline(always)]
+    fn resume_async(
+        self: Pin<&Self>,
+        input: Option<Input<S, E>>,
+        cx: &mut Context<'_>,
+        caller: Caller,
+    ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
+        // The hot path, as in `resume_sync`: a send at a yield outside a delegation.
+        let phase = self.phase.get();
+        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
+        let gate = if plain && matches!(input, Some(Input::Send(_))) {
+            Gate::Poll(input)
+        } else {
+            self.gate(input, caller)
+        };
+        match gate {
+            Gate::Answer(answer) => Poll::Ready(answer),
+            Gate::Poll(input) => self.advance::<false>(input, cx.waker()).map(Ok),
         }
     }
 }
