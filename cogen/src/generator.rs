@@ -8,7 +8,7 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
+use crate::airlock::{Airlock, Identity, Key, Outgoing, PackedIdentity, airlock_waker};
 use crate::chain::{self, Chain, Walked};
 use crate::co::{Co, may_need_close_on_drop};
 use crate::state::{GenState, Phase, Suspension};
@@ -293,7 +293,7 @@ where
     Gen {
         phase: Cell::new(Phase::Created),
         chain: Cell::new(None),
-        identity,
+        identity: identity.pack(),
         body: UnsafeCell::new(Body::Active(body(Co::new(Key::new(identity))))),
         _types: PhantomData,
     }
@@ -327,8 +327,9 @@ pub struct Gen<Y, S, E, F: Future> {
     // `Some` while suspended or waiting inside a `yield_from` whose chain could be recorded
     // (see `chain.rs` for its invariants).
     chain: Cell<Option<Chain<Y, S, E>>>,
-    // What its `Co` compares with the airlock's header (see `airlock::Key`).
-    identity: Identity,
+    // What its `Co` compares with the airlock's header (see `airlock::Key`); 7 bytes, which
+    // the compiler places beside the one-byte phase.
+    identity: PackedIdentity,
     body: UnsafeCell<Body<F>>,
     _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
 }
@@ -391,7 +392,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     #[inline]
     fn owner(&self) -> Identity {
-        self.identity
+        self.identity.unpack()
     }
 
     /// Drops the body in place and closes. Destructors of the body's locals run here, innermost
@@ -852,5 +853,32 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             Poll::Pending => unraisable::report(UnraisableKind::AwaitedWhileClosing),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use core::mem::size_of;
+
+    use super::*;
+
+    /// What a `Gen` adds to the storage of its body: the phase, the identity and the chain.
+    fn overhead<Y, S, E, F: Future>(_: &Gen<Y, S, E, F>) -> usize {
+        size_of::<Gen<Y, S, E, F>>() - size_of::<Body<F>>()
+    }
+
+    #[test]
+    fn phase_identity_and_chain_take_16_bytes() {
+        let counter = generator(async |mut co: Co<'_, u64>| {
+            for i in 0..10 {
+                co.yield_(i).await;
+            }
+        });
+        assert_eq!(overhead(&counter), 16);
+        let returns_a_value = generator(async |mut co: Co<'_, u8>| {
+            co.yield_(1).await;
+            [7u64; 4]
+        });
+        assert_eq!(overhead(&returns_a_value), 16);
     }
 }
