@@ -120,11 +120,12 @@ pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Manually
 
 /// A generator's identity: a number no other generator of the program ever gets.
 ///
-/// Taken from a global counter when the generator is made. 64 bits never run out; where the
-/// target has no 64-bit atomics, a pointer-sized counter that would run out aborts instead of
-/// reusing a number.
+/// Taken from a global counter when the generator is made. The counter stops (aborts) before
+/// it could wrap or outgrow 7 bytes. It is kept as the `u64` whose bytes in memory are a zero
+/// byte then the number's 7 low bytes: the layout of a generator's `PhaseWord` with its phase
+/// byte cleared, so that the generator reads its identity with one load and a mask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Identity(IdentityBits);
+pub(crate) struct Identity(u64);
 
 #[cfg(target_has_atomic = "64")]
 type IdentityBits = u64;
@@ -144,11 +145,11 @@ impl Identity {
     pub(crate) fn next() -> Self {
         #[cfg(feature = "std")]
         {
-            thread_block::next()
+            Identity::from_number(thread_block::next())
         }
         #[cfg(not(feature = "std"))]
         {
-            Identity(reserve(1))
+            Identity::from_number(reserve(1))
         }
     }
 }
@@ -171,7 +172,7 @@ fn reserve(count: IdentityBits) -> IdentityBits {
     static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
     // Relaxed: only uniqueness matters, and a read-modify-write is unique in any order.
     let first = NEXT.fetch_add(count, core::sync::atomic::Ordering::Relaxed);
-    // Identities must fit in the 7 bytes a generator keeps (`PackedIdentity`), and the counter
+    // Identities must fit in the 7 bytes a generator keeps (`PhaseWord`), and the counter
     // must never wrap: stop well before either (no thread holds more than one block at a time,
     // and the margin is far larger than any number of threads).
     if first >= IDENTITY_LIMIT {
@@ -188,35 +189,29 @@ const IDENTITY_LIMIT: IdentityBits = if IdentityBits::BITS >= 64 {
     IdentityBits::MAX / 2
 };
 
-/// An identity as a generator keeps it: its low 7 bytes, so that it packs with the one-byte
-/// phase into 8 bytes (`Gen` is its body plus 16 bytes). Identities stay below 2^56.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PackedIdentity([u8; 7]);
-
 impl Identity {
-    /// The identity in 7 bytes.
+    /// The identity of number `number` (below `IDENTITY_LIMIT`).
     #[inline(always)]
     #[allow(
         clippy::unnecessary_cast,
         reason = "the counter is `usize` on targets without 64-bit atomics"
     )]
-    pub(crate) fn pack(self) -> PackedIdentity {
-        let [b0, b1, b2, b3, b4, b5, b6, _] = (self.0 as u64).to_le_bytes();
-        PackedIdentity([b0, b1, b2, b3, b4, b5, b6])
+    fn from_number(number: IdentityBits) -> Self {
+        let [b0, b1, b2, b3, b4, b5, b6, _] = (number as u64).to_le_bytes();
+        Identity(u64::from_ne_bytes([0, b0, b1, b2, b3, b4, b5, b6]))
     }
-}
 
-impl PackedIdentity {
-    /// The identity it packs.
+    /// The identity kept in the word `word` laid out as `PhaseWord` (byte 0 is the phase).
     #[inline(always)]
-    #[allow(
-        clippy::unnecessary_cast,
-        reason = "the counter is `usize` on targets without 64-bit atomics"
-    )]
-    pub(crate) fn unpack(self) -> Identity {
-        let [b0, b1, b2, b3, b4, b5, b6] = self.0;
-        // Lossless: the identity was below `IDENTITY_LIMIT` when packed.
-        Identity(u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, 0]) as IdentityBits)
+    pub(crate) fn from_word(word: u64) -> Self {
+        Identity(word & u64::from_ne_bytes([0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+    }
+
+    /// The 7 bytes of the number, in memory order after the phase byte.
+    #[inline(always)]
+    pub(crate) fn bytes(self) -> [u8; 7] {
+        let [_, b1, b2, b3, b4, b5, b6, b7] = self.0.to_ne_bytes();
+        [b1, b2, b3, b4, b5, b6, b7]
     }
 }
 
@@ -224,22 +219,22 @@ impl PackedIdentity {
 mod thread_block {
     use core::cell::Cell;
 
-    use super::{IDENTITY_BLOCK, Identity, IdentityBits, reserve};
+    use super::{IDENTITY_BLOCK, IdentityBits, reserve};
 
     std::thread_local! {
-        /// The next identity of this thread's block and the end of the block (`0..0` until
-        /// the first generator is made on the thread). No destructor, so it is usable for the
+        /// The next number of this thread's block and the end of the block (`0..0` until the
+        /// first generator is made on the thread). No destructor, so it is usable for the
         /// whole life of the thread.
         static BLOCK: Cell<(IdentityBits, IdentityBits)> = const { Cell::new((0, 0)) };
     }
 
     #[inline]
-    pub(super) fn next() -> Identity {
+    pub(super) fn next() -> IdentityBits {
         BLOCK.with(|block| {
             let (next, end) = block.get();
             if next < end {
                 block.set((next + 1, end));
-                Identity(next)
+                next
             } else {
                 refill(block)
             }
@@ -248,10 +243,10 @@ mod thread_block {
 
     #[cold]
     #[inline(never)]
-    fn refill(block: &Cell<(IdentityBits, IdentityBits)>) -> Identity {
+    fn refill(block: &Cell<(IdentityBits, IdentityBits)>) -> IdentityBits {
         let first = reserve(IDENTITY_BLOCK);
         block.set((first + 1, first + IDENTITY_BLOCK));
-        Identity(first)
+        first
     }
 }
 

@@ -8,10 +8,10 @@ use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
-use crate::airlock::{Airlock, Identity, Key, Outgoing, PackedIdentity, airlock_waker};
+use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
 use crate::chain::{self, Chain, Walked};
 use crate::co::{Co, may_need_close_on_drop};
-use crate::state::{GenState, Phase, Suspension};
+use crate::state::{GenState, Phase, PhaseWord, Suspension};
 use crate::step::{Input, ResumeError, Step};
 use crate::unraisable::{self, UnraisableKind};
 
@@ -291,9 +291,8 @@ where
     // Calling the async closure runs none of its code: it makes the body's future.
     let identity = Identity::next();
     Gen {
-        phase: Cell::new(Phase::Created),
+        phase: PhaseWord::new(Phase::Created, identity),
         chain: Cell::new(None),
-        identity: identity.pack(),
         body: UnsafeCell::new(Body::Active(body(Co::new(Key::new(identity))))),
         _types: PhantomData,
     }
@@ -322,14 +321,12 @@ enum Body<F: Future> {
 /// ```
 #[must_use = "generators are lazy and do nothing unless resumed"]
 pub struct Gen<Y, S, E, F: Future> {
-    // See `Phase` for the invariants that every `unsafe` below relies on.
-    phase: Cell<Phase>,
+    // See `Phase` for the invariants that every `unsafe` below relies on. The word also holds
+    // the identity that its `Co` compares with the airlock's header (see `airlock::Key`).
+    phase: PhaseWord,
     // `Some` while suspended or waiting inside a `yield_from` whose chain could be recorded
     // (see `chain.rs` for its invariants).
     chain: Cell<Option<Chain<Y, S, E>>>,
-    // What its `Co` compares with the airlock's header (see `airlock::Key`); 7 bytes, which
-    // the compiler places beside the one-byte phase.
-    identity: PackedIdentity,
     body: UnsafeCell<Body<F>>,
     _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
 }
@@ -392,7 +389,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     #[inline]
     fn owner(&self) -> Identity {
-        self.identity.unpack()
+        self.phase.identity()
     }
 
     /// Drops the body in place and closes. Destructors of the body's locals run here, innermost

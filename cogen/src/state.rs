@@ -1,6 +1,10 @@
 //! The generator's state machine. Every `unsafe` block in the crate that touches a
 //! generator's body cites an invariant of [`Phase`] by number.
 
+use core::cell::Cell;
+
+use crate::airlock::Identity;
+
 /// The state of a generator, as Python's `inspect.getgeneratorstate` reports it.
 ///
 /// # Examples
@@ -114,5 +118,57 @@ impl Phase {
             }
             Phase::Closed => GenState::Closed,
         }
+    }
+}
+
+/// A generator's phase and identity in one aligned 8-byte word: byte 0 is the phase, bytes 1-7
+/// the identity. The identity is read with one load and a mask (in every resume, to fill the
+/// airlock's header), and the phase, written several times per resume, is a byte of its own.
+/// Together with the chain they take 16 bytes beside the body.
+#[repr(C, align(8))]
+pub(crate) struct PhaseWord {
+    phase: Cell<Phase>,
+    identity: [u8; 7],
+}
+
+const _: () = assert!(core::mem::size_of::<PhaseWord>() == 8);
+
+impl PhaseWord {
+    #[inline(always)]
+    pub(crate) fn new(phase: Phase, identity: Identity) -> Self {
+        PhaseWord {
+            phase: Cell::new(phase),
+            identity: identity.bytes(),
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn get(&self) -> Phase {
+        self.phase.get()
+    }
+
+    #[inline(always)]
+    pub(crate) fn set(&self, phase: Phase) {
+        self.phase.set(phase);
+    }
+
+    /// The generator's identity.
+    #[inline(always)]
+    pub(crate) fn identity(&self) -> Identity {
+        // SAFETY: `PhaseWord` is `repr(C)`, 8 bytes (checked above) aligned to 8, and every
+        // byte is initialised: the phase (a `u8` enum) then 7 plain bytes. Reading it whole
+        // reads the phase byte too; nothing writes it meanwhile (`Gen` is `!Sync`, and this
+        // thread is here).
+        let word = unsafe { core::ptr::from_ref(self).cast::<u64>().read() };
+        Identity::from_word(word)
+    }
+}
+
+impl core::fmt::Debug for PhaseWord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PhaseWord")
+            .field("phase", &self.get())
+            .field("identity", &self.identity())
+            .finish()
     }
 }
