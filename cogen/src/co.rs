@@ -371,29 +371,24 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S> {
         let airlock = self.key.airlock(cx.waker());
-        if let Some(value) = self.value.take() {
+        let outgoing = match self.value.take() {
+            Some(value) => Outgoing::Yield(value, Suspension::Plain),
             // SAFETY: `airlock` is from `Key::airlock` in this poll.
-            unsafe { put(airlock, Outgoing::Yield(value, Suspension::Plain)) };
-            return Poll::Pending;
-        }
+            None => match unsafe { take(airlock) } {
+                Some(Input::Send(s)) => return Poll::Ready(s),
+                // Normally the generator drops a body suspended at a plain yield instead of
+                // polling it with an interrupt; a yield future kept alive by hand across
+                // resumes can still meet one, and propagates it as a plain yield should.
+                Some(Input::Throw(e)) => Outgoing::Raise(e),
+                Some(Input::Close) => Outgoing::Exit,
+                Some(Input::Start) | None => polled_out_of_turn(),
+            },
+        };
+        // One `put` for every way out: a smaller body's poll, which the compiler inlines into
+        // the resume more readily.
         // SAFETY: as above.
-        match unsafe { take(airlock) } {
-            Some(Input::Send(s)) => Poll::Ready(s),
-            // Normally the generator drops a body suspended at a plain yield instead of polling
-            // it with an interrupt; a yield future kept alive by hand across resumes can still
-            // meet one, and propagates it as a plain yield should.
-            Some(Input::Throw(e)) => {
-                // SAFETY: as above.
-                unsafe { put(airlock, Outgoing::Raise(e)) };
-                Poll::Pending
-            }
-            Some(Input::Close) => {
-                // SAFETY: as above.
-                unsafe { put(airlock, Outgoing::Exit) };
-                Poll::Pending
-            }
-            Some(Input::Start) | None => polled_out_of_turn(),
-        }
+        unsafe { put(airlock, outgoing) };
+        Poll::Pending
     }
 }
 
