@@ -5,6 +5,7 @@ use core::convert::Infallible;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
 
@@ -293,15 +294,19 @@ where
     Gen {
         phase: PhaseWord::new(Phase::Created, identity),
         chain: Cell::new(None),
-        body: UnsafeCell::new(Body::Active(body(Co::new(Key::new(identity))))),
+        body: UnsafeCell::new(BodySlot {
+            future: ManuallyDrop::new(body(Co::new(Key::new(identity)))),
+        }),
         _types: PhantomData,
     }
 }
 
-enum Body<F: Future> {
-    Active(F),
-    Returned(F::Output),
-    Done,
+/// Where the body lives: its future until the generator closes, then the return value kept
+/// for `take_return`, or nothing. The phase tells which (`Phase` invariant 2), so the slot needs
+/// no tag of its own: a generator is its body plus 16 bytes.
+union BodySlot<F: Future> {
+    future: ManuallyDrop<F>,
+    returned: ManuallyDrop<F::Output>,
 }
 
 /// The generator state machine made by [`generator`] and [`coroutine`]: the body's future and
@@ -327,7 +332,7 @@ pub struct Gen<Y, S, E, F: Future> {
     // `Some` while suspended or waiting inside a `yield_from` whose chain could be recorded
     // (see `chain.rs` for its invariants).
     chain: Cell<Option<Chain<Y, S, E>>>,
-    body: UnsafeCell<Body<F>>,
+    body: UnsafeCell<BodySlot<F>>,
     _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
 }
 
@@ -349,9 +354,10 @@ impl<Y, S, E, F: Future> Drop for PanicGuard<'_, Y, S, E, F> {
         // borrow of the body taken for the poll is gone with the unwound frames.
         self.0.phase.set(Phase::Closed);
         // SAFETY: `Phase` invariant 1: the poll that borrowed the body has unwound, and the
-        // phase is no longer `Running`, so no other borrow of the body exists. Dropping in
-        // place respects invariant 3.
-        unsafe { *self.0.body.get() = Body::Done };
+        // phase is no longer `Running`, so no other borrow of the body exists; invariant 2:
+        // the slot held the future until now (`Closed`, set first, says it holds nothing, so a
+        // panic in the drop cannot drop it twice). Dropping in place respects invariant 3.
+        unsafe { ManuallyDrop::drop(&mut (*self.0.body.get()).future) };
     }
 }
 
@@ -396,11 +402,14 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// first: they are the body's `finally` blocks.
     #[inline(always)]
     fn finish(&self) {
+        debug_assert!(self.phase.get().holds_future());
         self.phase.set(Phase::Closed);
         // SAFETY: `Phase` invariant 1: callers either checked that the phase is not `Running`
-        // or are `poll_body` after its poll returned, so no borrow of the body is live. The
-        // future is dropped in place (invariant 3).
-        unsafe { *self.body.get() = Body::Done };
+        // or are `poll_body` after its poll returned, so no borrow of the body is live;
+        // invariant 2: callers only finish a generator that is not closed, whose slot holds
+        // the future (`Closed`, set first, says it no longer does). The future is dropped in
+        // place (invariant 3).
+        unsafe { ManuallyDrop::drop(&mut (*self.body.get()).future) };
     }
 
     /// Decides what an input does before any body code runs: refused, answered without the
@@ -441,8 +450,10 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating,
                 Some(Input::Start),
             ) => Answer(Err(ResumeError::AlreadyStarted)),
-            (Phase::Closed, Some(Input::Throw(error))) => Answer(Ok(Step::Raised(error))),
-            (Phase::Closed, Some(_)) => Answer(Ok(Step::Exhausted)),
+            (Phase::Closed | Phase::Returned, Some(Input::Throw(error))) => {
+                Answer(Ok(Step::Raised(error)))
+            }
+            (Phase::Closed | Phase::Returned, Some(_)) => Answer(Ok(Step::Exhausted)),
             // Python runs no body code (not even `finally`) for a throw or close into a
             // generator that never started, and none for an interrupt at a plain yield either:
             // dropping the body runs its destructors, which are its `finally` blocks.
@@ -569,12 +580,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         this.chain.set(None);
         let guard = PanicGuard(this);
         // SAFETY: `Phase` invariant 1: the phase was not `Running` (`gate` checked) and is now,
-        // so this is the only borrow of the body until the poll returns; invariant 2: a
-        // not-closed generator holds `Body::Active`.
-        let body = unsafe { &mut *this.body.get() };
-        let Body::Active(future) = body else {
-            unreachable!("a generator that is not closed has an active body")
-        };
+        // so this is the only borrow of the body until the poll returns; invariant 2: the
+        // phase was one that holds the future (`gate` let no closed generator through).
+        let future = unsafe { &mut *(*this.body.get()).future };
         // SAFETY: `self` is pinned, and the body is structurally pinned in it: it is never
         // moved out, only dropped in place (`Phase` invariant 3).
         let poll = unsafe { Pin::new_unchecked(future) }.poll(&mut cx);
@@ -621,8 +629,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 };
             }
         };
-        this.phase.set(Phase::Closed);
-        *body = Body::Done;
+        // The finished future holds nothing but its state: dropping it runs no body code.
+        this.finish();
         Poll::Ready(Step::Complete(value))
     }
 }
@@ -712,16 +720,14 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
     }
 
     fn take_return(self: Pin<&Self>) -> Option<F::Output> {
-        if self.phase.get() != Phase::Closed {
+        if self.phase.get() != Phase::Returned {
             return None;
         }
+        self.phase.set(Phase::Closed);
         // SAFETY: `Phase` invariant 1: closed, so not running and no borrow of the body is
-        // live; `Body::Returned` holds no pinned data, and replacing drops nothing pinned.
-        let body = unsafe { &mut *self.body.get() };
-        match core::mem::replace(body, Body::Done) {
-            Body::Returned(value) => Some(value),
-            _ => None,
-        }
+        // live; invariant 2: `Returned` says the slot holds the return value, which is not
+        // pinned (it was never polled), and `Closed`, set first, says it is taken.
+        Some(unsafe { ManuallyDrop::take(&mut (*self.body.get()).returned) })
     }
 
     fn __take_chain(&self) -> Option<Chain<Y, S, E>> {
@@ -733,8 +739,12 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 
     fn __keep_return(self: Pin<&Self>, value: F::Output) {
         if self.phase.get() == Phase::Closed {
-            // SAFETY: as in `take_return`.
-            unsafe { *self.body.get() = Body::Returned(value) };
+            // SAFETY: `Phase` invariant 1: closed, so no borrow of the body is live; invariant
+            // 2: `Closed` says the slot holds nothing, so writing drops nothing.
+            unsafe {
+                (*self.body.get()).returned = ManuallyDrop::new(value);
+            }
+            self.phase.set(Phase::Returned);
         }
     }
 }
@@ -811,18 +821,25 @@ impl<Y, S, E, F: Future> Drop for Gen<Y, S, E, F> {
         // Decided at compile time for most bodies: a call that receives the generator's
         // address, even one never taken, keeps the whole generator in memory in the function
         // that owns it (see `ARCHITECTURE.md`, "Staying in registers").
-        if !may_need_close_on_drop::<F>() {
-            return;
-        }
         // A body suspended where it handles interrupts gets Python's drop-time close, so its
         // handlers run. Elsewhere dropping the body is the whole close: its destructors run
-        // when the field is dropped after this.
+        // below.
         let catching = matches!(
             self.phase.get(),
             Phase::SuspendedCatching | Phase::SuspendedDelegating
         );
-        if catching {
+        if may_need_close_on_drop::<F>() && catching {
             self.close_on_drop();
+        }
+        let phase = self.phase.get();
+        let slot = self.body.get_mut();
+        if phase.holds_future() {
+            // SAFETY: `Phase` invariant 2: the slot holds the future; it is dropped in place
+            // (invariant 3), once: the generator is gone after this.
+            unsafe { ManuallyDrop::drop(&mut slot.future) };
+        } else if phase == Phase::Returned {
+            // SAFETY: `Phase` invariant 2: the slot holds the kept return value.
+            unsafe { ManuallyDrop::drop(&mut slot.returned) };
         }
     }
 }
@@ -859,9 +876,9 @@ mod tests {
 
     use super::*;
 
-    /// What a `Gen` adds to the storage of its body: the phase, the identity and the chain.
+    /// What a `Gen` adds to its body's future: the phase, the identity and the chain.
     fn overhead<Y, S, E, F: Future>(_: &Gen<Y, S, E, F>) -> usize {
-        size_of::<Gen<Y, S, E, F>>() - size_of::<Body<F>>()
+        size_of::<Gen<Y, S, E, F>>() - size_of::<F>()
     }
 
     #[test]

@@ -57,10 +57,13 @@ pub(crate) enum Suspension {
 ///    not `Running`. Since `Gen` is `!Sync` and the phase is read and written on one thread,
 ///    no two borrows of the body can overlap: a resume from inside the body (re-entrancy) sees
 ///    `Running` and is refused with `ResumeError::Running`.
-/// 2. **Active body.** In `Created`, the `Suspended*` and `Awaiting*` phases and `Running`, the body is
-///    `Body::Active` (the future). In `Closed` it is `Body::Returned` or `Body::Done`, and it
-///    is never polled again. A panic while `Running` moves to `Closed` and drops the future
-///    (a guard does it during unwinding), so a resumed-after-panic future is never polled.
+/// 2. **The slot follows the phase.** The body's slot (`Gen::body`, an untagged union) holds
+///    the future in `Created`, the `Suspended*` and `Awaiting*` phases and `Running`; nothing
+///    in `Closed`; the return value kept for `take_return` in `Returned`. Code that ends the
+///    future or takes the value sets the new phase *first*, so a panic in a destructor can
+///    never drop anything twice. A closed generator's future is never polled again, and a
+///    panic while `Running` moves to `Closed` and drops the future (a guard does it during
+///    unwinding), so a resumed-after-panic future is never polled.
 /// 3. **Pinned once polled.** The future is polled only through `Pin<&Gen>`, so from the first
 ///    poll on (every phase but `Created`) the generator does not move until it is dropped, and
 ///    the future is dropped in place.
@@ -95,7 +98,10 @@ pub(crate) enum Phase {
     SuspendedPlain,
     SuspendedCatching,
     SuspendedDelegating,
+    /// Finished, holding nothing.
     Closed,
+    /// Finished, keeping the return value for `take_return` (an `Iterator` that ran to the end).
+    Returned,
 }
 
 impl Phase {
@@ -109,6 +115,12 @@ impl Phase {
         }
     }
 
+    /// Whether the body's slot holds the future (`Phase` invariant 2).
+    #[inline(always)]
+    pub(crate) fn holds_future(self) -> bool {
+        !matches!(self, Phase::Closed | Phase::Returned)
+    }
+
     pub(crate) fn public(self) -> GenState {
         match self {
             Phase::Created => GenState::Created,
@@ -116,7 +128,7 @@ impl Phase {
             Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating => {
                 GenState::Suspended
             }
-            Phase::Closed => GenState::Closed,
+            Phase::Closed | Phase::Returned => GenState::Closed,
         }
     }
 }

@@ -623,6 +623,40 @@ fn rule_14_loops_discard_return_value_take_return_keeps_it() {
     );
 }
 
+// rule 14: a return value kept for `take_return` belongs to the generator until taken: it is
+// dropped exactly once, with the generator if nobody takes it, and not when it is taken.
+#[test]
+fn rule_14_a_kept_return_value_is_dropped_once() {
+    let log = Log::new();
+    let l = log.clone();
+    let mut g = generator(async move |mut co| {
+        co.yield_(1).await;
+        l.finally("return value")
+    })
+    .boxed();
+    assert_eq!(g.by_ref().count(), 1);
+    assert_eq!(log.take(), Vec::<&str>::new(), "kept, not dropped");
+    drop(g);
+    assert_eq!(log.take(), ["return value"], "dropped with the generator");
+
+    let l = log.clone();
+    let mut g = generator(async move |mut co| {
+        co.yield_(1).await;
+        l.finally("return value")
+    })
+    .boxed();
+    assert_eq!(g.by_ref().count(), 1);
+    let value = g.take_return().expect("the return value was kept");
+    drop(g);
+    assert_eq!(
+        log.take(),
+        Vec::<&str>::new(),
+        "taken, so not dropped with the generator"
+    );
+    drop(value);
+    assert_eq!(log.take(), ["return value"]);
+}
+
 // rule 15: a returned tuple or list comes back unchanged, not unpacked; so does a value that
 // looks like the protocol's own end markers (Python's returned `StopIteration` instance).
 #[test]
