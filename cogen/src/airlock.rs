@@ -123,7 +123,7 @@ pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Manually
 /// Taken from a global counter when the generator is made. The counter stops (aborts) before
 /// it could wrap or outgrow 7 bytes. It is kept as the `u64` whose bytes in memory are a zero
 /// byte then the number's 7 low bytes: the layout of a generator's `PhaseWord` with its phase
-/// byte cleared, so that the generator reads its identity with one load and a mask.
+/// byte cleared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Identity(u64);
 
@@ -201,10 +201,11 @@ impl Identity {
         Identity(u64::from_ne_bytes([0, b0, b1, b2, b3, b4, b5, b6]))
     }
 
-    /// The identity kept in the word `word` laid out as `PhaseWord` (byte 0 is the phase).
+    /// The identity whose 7 bytes (`Identity::bytes`) are `bytes`.
     #[inline(always)]
-    pub(crate) fn from_word(word: u64) -> Self {
-        Identity(word & u64::from_ne_bytes([0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]))
+    pub(crate) fn from_bytes(bytes: [u8; 7]) -> Self {
+        let [b1, b2, b3, b4, b5, b6, b7] = bytes;
+        Identity(u64::from_ne_bytes([0, b1, b2, b3, b4, b5, b6, b7]))
     }
 
     /// The 7 bytes of the number, in memory order after the phase byte.

@@ -133,11 +133,9 @@ impl Phase {
     }
 }
 
-/// A generator's phase and identity in one aligned 8-byte word: byte 0 is the phase, bytes 1-7
-/// the identity. The identity is read with one load and a mask (in every resume, to fill the
-/// airlock's header), and the phase, written several times per resume, is a byte of its own.
-/// Together with the chain they take 16 bytes beside the body.
-#[repr(C, align(8))]
+/// A generator's phase and identity in 8 bytes: byte 0 is the phase, bytes 1-7 the identity
+/// (identities stay below 2^55). Together with the chain they take 16 bytes beside the body.
+#[repr(C)]
 pub(crate) struct PhaseWord {
     phase: Cell<Phase>,
     identity: [u8; 7],
@@ -167,12 +165,11 @@ impl PhaseWord {
     /// The generator's identity.
     #[inline(always)]
     pub(crate) fn identity(&self) -> Identity {
-        // SAFETY: `PhaseWord` is `repr(C)`, 8 bytes (checked above) aligned to 8, and every
-        // byte is initialised: the phase (a `u8` enum) then 7 plain bytes. Reading it whole
-        // reads the phase byte too; nothing writes it meanwhile (`Gen` is `!Sync`, and this
-        // thread is here).
-        let word = unsafe { core::ptr::from_ref(self).cast::<u64>().read() };
-        Identity::from_word(word)
+        // Read from the identity's own 7 bytes: one load of the whole word would overlap the
+        // phase byte written at the end of the previous resume, which the processor cannot
+        // forward from that narrower store (measured: an async generator's `poll_next` went
+        // from 3.6× to 5.4× a hand-written `Stream`, with fewer instructions).
+        Identity::from_bytes(self.identity)
     }
 }
 
