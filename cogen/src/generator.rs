@@ -415,7 +415,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Decides what an input does before any body code runs: refused, answered without the
     /// body (Python runs no body code for these), or passed on to a poll.
     #[inline(always)]
-    fn gate(&self, input: Option<Input<S, E>>, caller: Caller) -> Gate<Y, S, E, F::Output> {
+    fn gate<const CALLER: u8>(&self, input: Option<Input<S, E>>) -> Gate<Y, S, E, F::Output> {
         use Gate::{Answer, Poll};
         match (self.phase.get(), input) {
             (Phase::AwaitingOwn | Phase::AwaitingSub, None) => Poll(None),
@@ -426,7 +426,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             (Phase::Running, Some(input)) => Answer(Err(ResumeError::Running(input))),
             // `Stream::poll_next` continues a wait it finds in flight.
             (Phase::AwaitingOwn | Phase::AwaitingSub, Some(Input::Send(value)))
-                if caller == Caller::StreamNext =>
+                if CALLER == STREAM_NEXT =>
             {
                 drop(value);
                 Poll(None)
@@ -439,7 +439,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             ) => Answer(Err(ResumeError::Running(input))),
             (Phase::AwaitingSub, Some(input)) => Poll(Some(input)),
             (Phase::Created, Some(Input::Send(value))) => {
-                if caller != Caller::Resume {
+                if CALLER != RESUME {
                     drop(value);
                     Poll(Some(Input::Start))
                 } else {
@@ -635,17 +635,15 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     }
 }
 
-/// Who resumes: decides what a sent value means to a generator that has not started or that
-/// waits on a foreign future (see `Gen::gate`).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Caller {
-    /// `try_resume`/`poll_resume`: the input is what the caller asked for.
-    Resume,
-    /// `Iterator::next`: a send to a generator that has not started starts it.
-    Next,
-    /// `Stream::poll_next`: as `Next`, and a send to a waiting generator continues the wait.
-    StreamNext,
-}
+// Who resumes (a const parameter of `gate`, so that each caller's copy has only its own
+// arms): decides what a sent value means to a generator that has not started or that waits
+// on a foreign future.
+/// `try_resume`/`poll_resume`: the input is what the caller asked for.
+const RESUME: u8 = 0;
+/// `Iterator::next`: a send to a generator that has not started starts it.
+const NEXT: u8 = 1;
+/// `Stream::poll_next`: as `NEXT`, and a send to a waiting generator continues the wait.
+const STREAM_NEXT: u8 = 2;
 
 /// What `Gen::gate` decided.
 enum Gate<Y, S, E, R> {
@@ -691,7 +689,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        self.resume_sync(input, Caller::Resume)
+        self.resume_sync::<RESUME>(input)
     }
 
     #[inline(always)]
@@ -699,7 +697,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         value: S,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        self.resume_sync(Input::Send(value), Caller::Next)
+        self.resume_sync::<NEXT>(Input::Send(value))
     }
     #[inline]
     fn poll_resume(
@@ -707,7 +705,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         input: Option<Input<S, E>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
-        self.resume_async(input, cx, Caller::Resume)
+        self.resume_async::<RESUME>(input, cx)
     }
 
     #[inline]
@@ -750,13 +748,12 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 }
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
-    /// The synchronous resume: [`Generator::try_resume`] (`Caller::Resume`) and
-    /// [`Generator::__resume_next`] (`Caller::Next`).
+    /// The synchronous resume: [`Generator::try_resume`] (`RESUME`) and
+    /// [`Generator::__resume_next`] (`NEXT`).
     #[inline(always)]
-    fn resume_sync(
+    fn resume_sync<const CALLER: u8>(
         self: Pin<&Self>,
         input: Input<S, E>,
-        caller: Caller,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
         // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
         let phase = self.phase.get();
@@ -764,7 +761,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let gate = if plain && matches!(input, Input::Send(_)) {
             Gate::Poll(Some(input))
         } else {
-            self.gate(Some(input), caller)
+            self.gate::<CALLER>(Some(input))
         };
         match gate {
             Gate::Answer(answer) => answer,
@@ -789,16 +786,15 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         value: S,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
-        self.resume_async(Some(Input::Send(value)), cx, Caller::StreamNext)
+        self.resume_async::<STREAM_NEXT>(Some(Input::Send(value)), cx)
     }
 
     /// The asynchronous resume ([`Generator::poll_resume`]).
     #[inline(always)]
-    fn resume_async(
+    fn resume_async<const CALLER: u8>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
         cx: &mut Context<'_>,
-        caller: Caller,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
         // The hot path, as in `resume_sync`: a send at a yield outside a delegation.
         let phase = self.phase.get();
@@ -806,7 +802,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let gate = if plain && matches!(input, Some(Input::Send(_))) {
             Gate::Poll(input)
         } else {
-            self.gate(input, caller)
+            self.gate::<CALLER>(input)
         };
         match gate {
             Gate::Answer(answer) => Poll::Ready(answer),
