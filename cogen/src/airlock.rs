@@ -121,9 +121,8 @@ pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Manually
 /// A generator's identity: a number no other generator of the program ever gets.
 ///
 /// Taken from a global counter when the generator is made. The counter stops (aborts) before
-/// it could wrap or outgrow 7 bytes. It is kept as the `u64` whose bytes in memory are a zero
-/// byte then the number's 7 low bytes: the layout of a generator's `PhaseWord` with its phase
-/// byte cleared.
+/// it could wrap or outgrow 7 bytes. It is kept shifted up by 8 bits: the layout of a
+/// generator's `PhaseWord` with its phase byte cleared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Identity(u64);
 
@@ -197,22 +196,19 @@ impl Identity {
         reason = "the counter is `usize` on targets without 64-bit atomics"
     )]
     fn from_number(number: IdentityBits) -> Self {
-        let [b0, b1, b2, b3, b4, b5, b6, _] = (number as u64).to_le_bytes();
-        Identity(u64::from_ne_bytes([0, b0, b1, b2, b3, b4, b5, b6]))
+        Identity((number as u64) << 8)
     }
 
-    /// The identity whose 7 bytes (`Identity::bytes`) are `bytes`.
+    /// The identity kept in `word`, a `PhaseWord` (whose low byte is the phase).
     #[inline(always)]
-    pub(crate) fn from_bytes(bytes: [u8; 7]) -> Self {
-        let [b1, b2, b3, b4, b5, b6, b7] = bytes;
-        Identity(u64::from_ne_bytes([0, b1, b2, b3, b4, b5, b6, b7]))
+    pub(crate) fn from_word(word: u64) -> Self {
+        Identity(word & !0xff)
     }
 
-    /// The 7 bytes of the number, in memory order after the phase byte.
+    /// The identity as the high 56 bits of a `PhaseWord` (its low byte is zero).
     #[inline(always)]
-    pub(crate) fn bytes(self) -> [u8; 7] {
-        let [_, b1, b2, b3, b4, b5, b6, b7] = self.0.to_ne_bytes();
-        [b1, b2, b3, b4, b5, b6, b7]
+    pub(crate) fn word(self) -> u64 {
+        self.0
     }
 }
 
