@@ -310,7 +310,8 @@ union BodySlot<F: Future> {
 }
 
 /// The generator state machine made by [`generator`] and [`coroutine`]: the body's future and
-/// its [`GenState`], with no allocation.
+/// its [`GenState`], with no allocation. It is the size of the body's future plus 16 bytes
+/// (its phase, its identity and the record of a delegation chain).
 ///
 /// `Gen` is resumed through `Pin<&Gen>`: pin it on the stack with [`cogen::pin!`](crate::pin!)
 /// (a [`Pinned`](crate::Pinned) handle) or on the heap with

@@ -72,14 +72,13 @@ pub(crate) enum Suspension {
 ///    outlives the poll; its header names this generator's identity and the outer waker. Only
 ///    `&Waker` borrows of it are handed out, and clones of it are clones of the outer waker
 ///    (see `airlock.rs`), so nothing keeps the pointer after the poll returns.
-/// 5. **Awaiting is a paused poll.** `AwaitingOwn`/`AwaitingSub` mean the body returned `Pending` from a
-///    foreign future (an async operation is in flight). A continuation (a poll with no new
-///    input) polls it again. A new value (`Start`, `Send`) is refused with
+/// 5. **Awaiting is a paused poll.** `AwaitingOwn`/`AwaitingSub` mean the body returned
+///    `Pending` from a foreign future (an async operation is in flight). A continuation (a
+///    poll with no new input) polls it again. A new value (`Start`, `Send`) is refused with
 ///    `ResumeError::Running`. A throw or close interrupts the wait as it would a plain yield:
 ///    a direct wait (`AwaitingOwn`) is dropped with the body, a wait inside `yield_from`
-///    (`AwaitingSub`) is forwarded down the
-///    chain. (`AsyncGen` refuses every new operation while another one's future is alive, as
-///    Python refuses a second `asend`.)
+///    (`AwaitingSub`) is forwarded down the chain. (`AsyncGen` refuses every new operation
+///    while another one's future is alive, as Python refuses a second `asend`.)
 ///
 /// One flat byte rather than nested enums: the hot path tests it with one compare, and every
 /// store and load of it is a whole byte (the nested form, two bytes read back one at a time,
