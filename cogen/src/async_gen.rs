@@ -293,17 +293,14 @@ impl<S, E> Request<S, E> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct Op<'g, Y, S, E, F: Future> {
     generator: Pin<&'g AsyncGen<Y, S, E, F>>,
-    request: Option<Request<S, E>>,
-    /// `Some(id)` once started, while in flight.
-    id: Option<u32>,
-    done: bool,
+    state: OpState<S, E>,
 }
 
 impl<Y, S, E, F: Future> fmt::Debug for Op<'_, Y, S, E, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Op")
-            .field("started", &self.id.is_some())
-            .field("done", &self.done)
+            .field("started", &self.state.id.is_some())
+            .field("done", &self.state.done)
             .finish()
     }
 }
@@ -315,9 +312,7 @@ impl<'g, Y, S, E, F: Future> Op<'g, Y, S, E, F> {
     fn new(generator: Pin<&'g AsyncGen<Y, S, E, F>>, request: Request<S, E>) -> Self {
         Op {
             generator,
-            request: Some(request),
-            id: None,
-            done: false,
+            state: OpState::new(request),
         }
     }
 }
@@ -326,11 +321,44 @@ impl<Y, S, E, F: Future> Future for Op<'_, Y, S, E, F> {
     type Output = Result<Step<Y, F::Output, E>, ResumeError<S, E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let generator = self.generator;
+        self.state.poll(generator, cx)
+    }
+}
+
+impl<Y, S, E, F: Future> Drop for Op<'_, Y, S, E, F> {
+    fn drop(&mut self) {
+        self.state.cancel(self.generator);
+    }
+}
+
+/// An operation's progress, apart from the reference to its generator (shared for [`Op`],
+/// exclusive for the close of [`aclosing`]).
+struct OpState<S, E> {
+    request: Option<Request<S, E>>,
+    /// `Some(id)` once started, while in flight.
+    id: Option<u32>,
+    done: bool,
+}
+
+impl<S, E> OpState<S, E> {
+    fn new(request: Request<S, E>) -> Self {
+        OpState {
+            request: Some(request),
+            id: None,
+            done: false,
+        }
+    }
+
+    fn poll<Y, F: Future>(
+        &mut self,
+        generator: Pin<&AsyncGen<Y, S, E, F>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
         assert!(
             !self.done,
             "an asend()/athrow()/anext() future was awaited again after it completed"
         );
-        let generator = self.generator;
         let input = match self.id {
             Some(_) => None, // continue our own wait
             None => {
@@ -372,16 +400,15 @@ impl<Y, S, E, F: Future> Future for Op<'_, Y, S, E, F> {
         }
         poll
     }
-}
 
-impl<Y, S, E, F: Future> Drop for Op<'_, Y, S, E, F> {
-    fn drop(&mut self) {
-        // Cancelled while the body waits: leave the wait for `anext`/`poll_next` to adopt.
+    /// The operation's future is dropped: if it was cancelled while the body waits, leave the
+    /// wait for `anext`/`poll_next` to adopt.
+    fn cancel<Y, F: Future>(&self, generator: Pin<&AsyncGen<Y, S, E, F>>) {
         if let Some(id) = self.id {
-            let mut operation = self.generator.operation.get();
-            if operation.id == id && self.generator.generator.is_awaiting() {
+            let mut operation = generator.operation.get();
+            if operation.id == id && generator.generator.is_awaiting() {
                 operation.orphaned = true;
-                self.generator.operation.set(operation);
+                generator.operation.set(operation);
             }
         }
     }
@@ -404,19 +431,61 @@ impl<Y, S, E, F: Future> Future for AClose<'_, Y, S, E, F> {
     type Output = Result<Option<F::Output>, CloseError<Y, E>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.op).poll(cx).map(|result| match result {
-            Ok(Step::Yielded(y)) => Err(CloseError::IgnoredClose(y)),
-            Ok(Step::Complete(r)) => Ok(Some(r)),
-            Ok(Step::Raised(e)) => Err(CloseError::Raised(e)),
-            Ok(Step::Exhausted) => Ok(None),
-            Err(error) => panic!("aclose(): {error}"),
-        })
+        Pin::new(&mut self.op).poll(cx).map(close_outcome)
+    }
+}
+
+/// What a close operation's outcome means to `aclose`.
+fn close_outcome<Y, S, E, R>(
+    result: Result<Step<Y, R, E>, ResumeError<S, E>>,
+) -> Result<Option<R>, CloseError<Y, E>> {
+    match result {
+        Ok(Step::Yielded(y)) => Err(CloseError::IgnoredClose(y)),
+        Ok(Step::Complete(r)) => Ok(Some(r)),
+        Ok(Step::Raised(e)) => Err(CloseError::Raised(e)),
+        Ok(Step::Exhausted) => Ok(None),
+        Err(error) => panic!("aclose(): {error}"),
+    }
+}
+
+/// `aclose` through an exclusive borrow, for [`aclosing`]: it holds no shared reference to the
+/// generator, so it is `Send` whenever the generator is (an `aclosing` future can run in a task
+/// spawned on a multi-thread runtime).
+struct ExclusiveClose<'g, Y, S, E, F: Future> {
+    generator: Pin<&'g mut AsyncGen<Y, S, E, F>>,
+    state: OpState<S, E>,
+}
+
+// No field is structurally pinned.
+impl<Y, S, E, F: Future> Unpin for ExclusiveClose<'_, Y, S, E, F> {}
+
+impl<Y, S, E, F: Future> Future for ExclusiveClose<'_, Y, S, E, F> {
+    type Output = Result<Option<F::Output>, CloseError<Y, E>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        this.state
+            .poll(this.generator.as_ref(), cx)
+            .map(close_outcome)
+    }
+}
+
+impl<Y, S, E, F: Future> Drop for ExclusiveClose<'_, Y, S, E, F> {
+    fn drop(&mut self) {
+        self.state.cancel(self.generator.as_ref());
     }
 }
 
 /// Runs `body` with the async generator, then closes it with `aclose().await`, so that its
 /// cleanup can await (Python's `contextlib.aclosing`). Returns what `body` returned and what
 /// `aclose` reported.
+///
+/// The close goes through the exclusive borrow given here, so the returned future is `Send`
+/// when the generator and `body`'s future are (unlike an `aclose()` future, which borrows the
+/// generator shared). Inside `tokio::spawn`, rustc 1.95 still rejects it ("implementation of
+/// `AsyncFnOnce` is not general enough": the generator's type carries a lifetime that the
+/// higher-ranked `body` bound must be general over); boxing it as
+/// `Pin<Box<dyn Future<Output = _> + Send>>` first works.
 ///
 /// # Examples
 ///
@@ -441,6 +510,10 @@ where
     F: Future,
 {
     let value = body(generator.as_mut()).await;
-    let closed = generator.into_ref().aclose().await;
+    let closed = ExclusiveClose {
+        generator,
+        state: OpState::new(Request::Input(Input::Close)),
+    }
+    .await;
     (value, closed)
 }

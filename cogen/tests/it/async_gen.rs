@@ -1155,6 +1155,55 @@ fn rule_78_tokio_spawned_consumer_with_sleep() {
     assert_eq!(*events.lock().unwrap(), ["cleanup slept"]);
 }
 
+// rules 82 and 83 on tokio: `aclosing` runs in a task spawned on a multi-thread runtime (its
+// future is `Send`: the close holds the generator through the exclusive borrow `aclosing` was
+// given), and the cleanup sleeps on tokio's timer there. The future is boxed as `dyn Send`
+// first: rustc cannot yet prove it `Send` inside the spawned future directly (see `aclosing`).
+#[test]
+#[cfg_attr(miri, ignore)]
+fn rule_82_aclosing_runs_in_a_spawned_task() {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let body_events = events.clone();
+    let ticks = async_generator(async move |mut co| {
+        co.yield_(1).await;
+        if co.yield_(2).catch().await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            body_events.lock().unwrap().push("cleanup slept");
+        }
+        "done"
+    });
+    let (first, closed) = multi_thread().block_on(async {
+        tokio::spawn(async move {
+            let mut ticks = Box::pin(ticks);
+            let closing: Pin<Box<dyn Future<Output = _> + Send + '_>> =
+                Box::pin(cogen::aclosing(ticks.as_mut(), async |mut ticks| {
+                    (ticks.next().await, ticks.next().await)
+                }));
+            closing.await
+        })
+        .await
+        .expect("the spawned task")
+    });
+    assert_eq!(first, (Some(1), Some(2)));
+    assert_eq!(closed, Ok(Some("done")));
+    assert_eq!(*events.lock().unwrap(), ["cleanup slept"]);
+}
+
+// rule 82: the `aclosing` future is `Send` exactly when the generator is (checked at compile
+// time, without an executor, so that it runs under Miri too).
+#[test]
+fn rule_82_aclosing_future_is_send_when_the_generator_is() {
+    fn assert_send<T: Send>(_: &T) {}
+    let mut g = Box::pin(async_generator(async |mut co| {
+        co.yield_(1u32).await;
+    }));
+    let closing = cogen::aclosing(g.as_mut(), async |mut g| g.next().await);
+    assert_send(&closing);
+    let (first, closed) = block_on(closing);
+    assert_eq!(first, Some(1));
+    assert_eq!(closed, Ok(None));
+}
+
 // rule 86 on tokio: `select!` cancels a `next()` while the body waits; the item is not lost:
 // the next `next()` continues the same wait.
 #[test]
