@@ -4,7 +4,9 @@
 //!
 //! The waker is never used to wake anything: a sync generator is resumed by its caller, not by
 //! an executor. It is only a typed side channel that reaches exactly the futures the body is
-//! polling, with no allocation, no thread-local and no pointer stored in the generator.
+//! polling, with no allocation, no thread-local and no pointer stored in the generator. (With
+//! `std`, a thread-local block hands out generators' identities when they are made; no value
+//! passes through it.)
 
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
