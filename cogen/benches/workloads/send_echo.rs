@@ -46,15 +46,24 @@ impl Echo {
     }
 }
 
-/// The echo as a cogen coroutine.
+/// The echo as a cogen coroutine. A macro, so that every row (every "program") has its own
+/// coroutine type and makes it where it uses it, as `yield_sum`'s rows do.
+macro_rules! cogen_echo {
+    () => {
+        cogen::coroutine(async |mut co: Co<'_, u64, u64>| {
+            let mut total = 0u64;
+            loop {
+                total = total.wrapping_add(co.yield_(total).await);
+            }
+        })
+    };
+}
+
+/// [`cogen_echo!`] as a function: for the row that makes the coroutine elsewhere and moves it
+/// in.
 pub(crate) fn cogen_echo()
 -> impl Generator<Yield = u64, Resume = u64, Return = (), Error = Infallible> {
-    cogen::coroutine(async |mut co: Co<'_, u64, u64>| {
-        let mut total = 0u64;
-        loop {
-            total = total.wrapping_add(co.yield_(total).await);
-        }
-    })
+    cogen_echo!()
 }
 
 #[inline(always)]
@@ -144,7 +153,7 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         "cogen/pinned",
         || (),
         move |()| {
-            let g = cogen::pin!(cogen_echo());
+            let g = cogen::pin!(cogen_echo!());
             drive(n, yielded(g.start()), |x| yielded(g.send(x)))
         },
     );
@@ -154,7 +163,7 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
     });
     rows.row(
         "cogen/boxed",
-        || cogen_echo().boxed(),
+        || cogen_echo!().boxed(),
         move |g| drive(n, yielded(g.start()), |x| yielded(g.send(x))),
     );
     rows.row(
