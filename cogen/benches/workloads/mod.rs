@@ -26,8 +26,21 @@ pub(crate) mod settings;
 pub(crate) mod tree;
 pub(crate) mod yield_sum;
 
+use std::hint::black_box;
+
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup};
+
+/// Sums an iterator, each item through `black_box` (the consuming loop of `yield_sum` and
+/// `tree`).
+#[inline(always)]
+pub(crate) fn sum(iter: impl Iterator<Item = u64>) -> u64 {
+    let mut total = 0u64;
+    for x in iter {
+        total = total.wrapping_add(black_box(x));
+    }
+    total
+}
 
 /// Receives the implementations of one workload, one row each.
 pub(crate) trait Rows {

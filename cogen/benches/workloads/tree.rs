@@ -13,7 +13,7 @@ use std::pin::Pin;
 
 use cogen::{BoxGen, Co, Generator};
 
-use super::Rows;
+use super::{Rows, sum};
 
 /// The number of keys of a tree of depth `d`.
 pub(crate) fn keys(d: u32) -> u64 {
@@ -29,16 +29,6 @@ pub(crate) fn expected(d: u32) -> u64 {
 #[inline(always)]
 fn middle(lo: u64, hi: u64) -> u64 {
     lo + (hi - lo) / 2
-}
-
-/// Sums an iterator, each item through `black_box`, and checks the in-order sequence.
-#[inline(always)]
-fn sum(iter: impl Iterator<Item = u64>) -> u64 {
-    let mut total = 0u64;
-    for x in iter {
-        total = total.wrapping_add(black_box(x));
-    }
-    total
 }
 
 /// Hand-written delegation (anchors' `baseline/nested-struct`): one iterator per subtree, each

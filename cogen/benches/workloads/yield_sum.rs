@@ -6,21 +6,11 @@ use std::hint::black_box;
 
 use cogen::Generator;
 
-use super::Rows;
+use super::{Rows, sum};
 
 /// `0 + 1 + … + (n - 1)`.
 pub(crate) fn expected(n: u64) -> u64 {
     (0..n).fold(0, u64::wrapping_add)
-}
-
-/// Sums an iterator, each item through `black_box`.
-#[inline(always)]
-fn sum(iter: impl Iterator<Item = u64>) -> u64 {
-    let mut total = 0u64;
-    for x in iter {
-        total = total.wrapping_add(black_box(x));
-    }
-    total
 }
 
 /// The hand-written iterator: what a generator should cost at best.
