@@ -96,6 +96,14 @@ struct Operation {
 /// [`asend`](AsyncGen::asend), [`athrow`](AsyncGen::athrow) and [`aclose`](AsyncGen::aclose),
 /// which take `Pin<&Self>` (pin it with `std::pin::pin!` or `Box::pin`, then `.as_ref()`).
 ///
+/// Those four borrow the generator shared, as Python's do: while one waits, the state can be
+/// read (`Running`, Python's `ag_running`) and a second operation is refused at run time. The
+/// price is that their futures are never `Send` (`AsyncGen` is not `Sync`). In a task that
+/// must be `Send` (tokio's multi-thread runtime), use [`anext_mut`](AsyncGen::anext_mut),
+/// [`asend_mut`](AsyncGen::asend_mut), [`athrow_mut`](AsyncGen::athrow_mut) and
+/// [`aclose_mut`](AsyncGen::aclose_mut): the same operations through `Pin<&mut Self>`, `Send`
+/// when the generator is, with a second operation refused at compile time instead.
+///
 /// Dropping it runs its destructors, which cannot `.await`: cleanup that needs to await must
 /// run through `aclose().await` before the drop (see [`aclosing`]).
 #[must_use = "async generators are lazy and do nothing unless polled"]
@@ -168,6 +176,73 @@ impl<Y, S, E, F: Future> AsyncGen<Y, S, E, F> {
     pub fn aclose(self: Pin<&Self>) -> AClose<'_, Y, S, E, F> {
         AClose {
             op: Op::new(self, Request::Input(Input::Close)),
+        }
+    }
+
+    /// [`anext`](AsyncGen::anext) through an exclusive borrow: the future is `Send` when the
+    /// generator is, so it can be awaited in a task on a multi-thread runtime.
+    ///
+    /// The `_mut` operations hold the generator mutably borrowed until their future is
+    /// dropped, so nothing else can start an operation or read the state meanwhile: a second
+    /// operation is a compile error instead of [`ResumeError::Running`]. They share the
+    /// generator's bookkeeping with the shared-borrow forms (a cancelled operation's wait is
+    /// adopted by the next `anext`/`anext_mut`/`poll_next`, whichever form left it).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cogen::{Co, Step, async_coroutine};
+    ///
+    /// fn assert_send<T: Send>(value: T) -> T {
+    ///     value
+    /// }
+    ///
+    /// let mut total = Box::pin(async_coroutine(async |mut co: Co<'_, u64, u64>| {
+    ///     let mut sum = 0;
+    ///     loop {
+    ///         sum += co.yield_(sum).await;
+    ///     }
+    /// }));
+    /// futures::executor::block_on(assert_send(async move {
+    ///     assert_eq!(total.as_mut().anext_mut().await, Ok(Step::Yielded(0)));
+    ///     assert_eq!(total.as_mut().asend_mut(5).await, Ok(Step::Yielded(5)));
+    ///     assert_eq!(total.as_mut().asend_mut(2).await, Ok(Step::Yielded(7)));
+    ///     assert_eq!(total.as_mut().aclose_mut().await, Ok(None));
+    /// }));
+    /// ```
+    ///
+    /// A second operation while the first one's future is alive does not compile:
+    ///
+    /// ```compile_fail,E0499
+    /// let mut ticks = Box::pin(cogen::async_generator(async |mut co| co.yield_(1).await));
+    /// let first = ticks.as_mut().anext_mut();
+    /// let second = ticks.as_mut().anext_mut();
+    /// drop((first, second));
+    /// ```
+    pub fn anext_mut(self: Pin<&mut Self>) -> OpMut<'_, Y, S, E, F>
+    where
+        S: Default,
+    {
+        OpMut::new(self, Request::Next(S::default))
+    }
+
+    /// [`asend`](AsyncGen::asend) through an exclusive borrow: `Send` when the generator is
+    /// (see [`anext_mut`](AsyncGen::anext_mut)).
+    pub fn asend_mut(self: Pin<&mut Self>, value: S) -> OpMut<'_, Y, S, E, F> {
+        OpMut::new(self, Request::Input(Input::Send(value)))
+    }
+
+    /// [`athrow`](AsyncGen::athrow) through an exclusive borrow: `Send` when the generator is
+    /// (see [`anext_mut`](AsyncGen::anext_mut)).
+    pub fn athrow_mut(self: Pin<&mut Self>, error: E) -> OpMut<'_, Y, S, E, F> {
+        OpMut::new(self, Request::Input(Input::Throw(error)))
+    }
+
+    /// [`aclose`](AsyncGen::aclose) through an exclusive borrow: `Send` when the generator is
+    /// (see [`anext_mut`](AsyncGen::anext_mut)).
+    pub fn aclose_mut(self: Pin<&mut Self>) -> ACloseMut<'_, Y, S, E, F> {
+        ACloseMut {
+            op: OpMut::new(self, Request::Input(Input::Close)),
         }
     }
 }
@@ -333,7 +408,7 @@ impl<Y, S, E, F: Future> Drop for Op<'_, Y, S, E, F> {
 }
 
 /// An operation's progress, apart from the reference to its generator (shared for [`Op`],
-/// exclusive for the close of [`aclosing`]).
+/// exclusive for [`OpMut`]).
 struct OpState<S, E> {
     request: Option<Request<S, E>>,
     /// `Some(id)` once started, while in flight.
@@ -448,31 +523,65 @@ fn close_outcome<Y, S, E, R>(
     }
 }
 
-/// `aclose` through an exclusive borrow, for [`aclosing`]: it holds no shared reference to the
-/// generator, so it is `Send` whenever the generator is (an `aclosing` future can run in a task
-/// spawned on a multi-thread runtime).
-struct ExclusiveClose<'g, Y, S, E, F: Future> {
+/// The future of [`AsyncGen::anext_mut`], [`asend_mut`](AsyncGen::asend_mut) and
+/// [`athrow_mut`](AsyncGen::athrow_mut): as [`Op`], but holding the generator through an
+/// exclusive borrow, so it is `Send` when the generator is.
+#[must_use = "futures do nothing unless awaited"]
+pub struct OpMut<'g, Y, S, E, F: Future> {
     generator: Pin<&'g mut AsyncGen<Y, S, E, F>>,
     state: OpState<S, E>,
 }
 
-// No field is structurally pinned.
-impl<Y, S, E, F: Future> Unpin for ExclusiveClose<'_, Y, S, E, F> {}
-
-impl<Y, S, E, F: Future> Future for ExclusiveClose<'_, Y, S, E, F> {
-    type Output = Result<Option<F::Output>, CloseError<Y, E>>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        this.state
-            .poll(this.generator.as_ref(), cx)
-            .map(close_outcome)
+impl<Y, S, E, F: Future> fmt::Debug for OpMut<'_, Y, S, E, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpMut")
+            .field("started", &self.state.id.is_some())
+            .field("done", &self.state.done)
+            .finish()
     }
 }
 
-impl<Y, S, E, F: Future> Drop for ExclusiveClose<'_, Y, S, E, F> {
+// No field is structurally pinned.
+impl<Y, S, E, F: Future> Unpin for OpMut<'_, Y, S, E, F> {}
+
+impl<'g, Y, S, E, F: Future> OpMut<'g, Y, S, E, F> {
+    fn new(generator: Pin<&'g mut AsyncGen<Y, S, E, F>>, request: Request<S, E>) -> Self {
+        OpMut {
+            generator,
+            state: OpState::new(request),
+        }
+    }
+}
+
+impl<Y, S, E, F: Future> Future for OpMut<'_, Y, S, E, F> {
+    type Output = Result<Step<Y, F::Output, E>, ResumeError<S, E>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        this.state.poll(this.generator.as_ref(), cx)
+    }
+}
+
+impl<Y, S, E, F: Future> Drop for OpMut<'_, Y, S, E, F> {
     fn drop(&mut self) {
         self.state.cancel(self.generator.as_ref());
+    }
+}
+
+/// The future of [`AsyncGen::aclose_mut`] (and of the close in [`aclosing`]): as [`AClose`],
+/// but holding the generator through an exclusive borrow, so it is `Send` when the generator
+/// is.
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct ACloseMut<'g, Y, S, E, F: Future> {
+    op: OpMut<'g, Y, S, E, F>,
+}
+
+impl<Y, S, E, F: Future> Future for ACloseMut<'_, Y, S, E, F> {
+    type Output = Result<Option<F::Output>, CloseError<Y, E>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.op).poll(cx).map(close_outcome)
     }
 }
 
@@ -480,9 +589,8 @@ impl<Y, S, E, F: Future> Drop for ExclusiveClose<'_, Y, S, E, F> {
 /// cleanup can await (Python's `contextlib.aclosing`). Returns what `body` returned and what
 /// `aclose` reported.
 ///
-/// The close goes through the exclusive borrow given here, so the returned future is `Send`
-/// when the generator and `body`'s future are (unlike an `aclose()` future, which borrows the
-/// generator shared). Inside `tokio::spawn`, rustc 1.95 still rejects it ("implementation of
+/// The close goes through the exclusive borrow given here ([`AsyncGen::aclose_mut`]), so the
+/// returned future is `Send` when the generator and `body`'s future are. Inside `tokio::spawn`, rustc 1.95 still rejects it ("implementation of
 /// `AsyncFnOnce` is not general enough": the generator's type carries a lifetime that the
 /// higher-ranked `body` bound must be general over); boxing it as
 /// `Pin<Box<dyn Future<Output = _> + Send>>` first works.
@@ -510,10 +618,6 @@ where
     F: Future,
 {
     let value = body(generator.as_mut()).await;
-    let closed = ExclusiveClose {
-        generator,
-        state: OpState::new(Request::Input(Input::Close)),
-    }
-    .await;
+    let closed = generator.aclose_mut().await;
     (value, closed)
 }

@@ -136,7 +136,9 @@ pub mod __private;
 #[cfg(feature = "macros")]
 mod macros;
 
-pub use crate::async_gen::{AClose, AsyncGen, Op, aclosing, async_coroutine, async_generator};
+pub use crate::async_gen::{
+    AClose, ACloseMut, AsyncGen, Op, OpMut, aclosing, async_coroutine, async_generator,
+};
 pub use crate::bridge::{Driven, awaitable, drive};
 #[doc(hidden)]
 pub use crate::chain::Chain;

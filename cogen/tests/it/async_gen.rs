@@ -797,6 +797,81 @@ fn rule_86_anext_adopts_a_wait_left_by_a_cancelled_next() {
     assert_eq!(block_on(g.as_ref().anext()), Ok(Step::Yielded(2)));
 }
 
+// rules 80-82 and 86 with the exclusive forms: `anext_mut`/`asend_mut`/`athrow_mut`/
+// `aclose_mut` follow the same rules as the shared ones, and a cancelled `asend_mut` leaves its
+// wait for the next `anext_mut` (the shared bookkeeping), not lost and not restarted.
+#[test]
+fn rule_86_exclusive_operations_share_the_rules_and_the_adoption_of_a_cancelled_wait() {
+    let signal = Signal::default();
+    let mut g = pin!(waits_for_signal(&signal));
+    assert_eq!(
+        block_on(g.as_mut().asend_mut(1)),
+        Err(ResumeError::JustStarted(1)),
+        "rule 80: a value into a fresh generator"
+    );
+    assert_eq!(block_on(g.as_mut().anext_mut()), Ok(Step::Yielded(0)));
+    {
+        let mut cancelled = g.as_mut().asend_mut(7);
+        assert!(poll_once(Pin::new(&mut cancelled)).is_pending());
+    }
+    assert_eq!(g.state(), GenState::Running);
+    signal.set();
+    assert_eq!(
+        block_on(g.as_mut().anext_mut()),
+        Ok(Step::Yielded(70)),
+        "the wait of `asend_mut(7)` finished, not a new `anext_mut`"
+    );
+    assert_eq!(
+        block_on(g.as_mut().athrow_mut(Oops("thrown"))),
+        Ok(Step::Raised(Oops("thrown"))),
+        "rule 81: a plain yield does not catch"
+    );
+    assert_eq!(g.state(), GenState::Closed);
+    assert_eq!(block_on(g.as_mut().aclose_mut()), Ok(None), "rule 84");
+}
+
+// rule 82: `aclose_mut` runs cleanup that awaits and reports a value the body returns.
+#[test]
+fn rule_82_aclose_mut_cleanup_awaits_and_returns() {
+    let mut g = pin!(async_generator(async |mut co| {
+        if co.yield_(1).catch().await.is_err() {
+            ready(()).await;
+            return "cleaned up";
+        }
+        "ended"
+    }));
+    assert_eq!(block_on(g.next()), Some(1));
+    assert_eq!(block_on(g.as_mut().aclose_mut()), Ok(Some("cleaned up")));
+    assert_eq!(g.state(), GenState::Closed);
+}
+
+// rules 80-82: the exclusive operation futures are `Send` exactly when the generator is
+// (checked at compile time, so that it runs under Miri too); the shared ones never are.
+#[test]
+fn rule_80_exclusive_operation_futures_are_send_when_the_generator_is() {
+    fn assert_send<T: Send>(_: &T) {}
+    let mut g = Box::pin(async_coroutine(async |mut co: Co<'_, u64, u64, String>| {
+        let mut total = 0;
+        while let Ok(value) = co.yield_(total).catch().await {
+            total += value;
+        }
+        total
+    }));
+    assert_send(&g);
+    let next = g.as_mut().anext_mut();
+    assert_send(&next);
+    assert_eq!(block_on(next), Ok(Step::Yielded(0)));
+    let send = g.as_mut().asend_mut(4);
+    assert_send(&send);
+    assert_eq!(block_on(send), Ok(Step::Yielded(4)));
+    let throw = g.as_mut().athrow_mut("stop".to_string());
+    assert_send(&throw);
+    assert_eq!(block_on(throw), Ok(Step::Complete(4)));
+    let close = g.as_mut().aclose_mut();
+    assert_send(&close);
+    assert_eq!(block_on(close), Ok(None));
+}
+
 // rules 82 and 86: reading with a timeout inside `aclosing` (the timeout wins, the `next()` is
 // cancelled while the body waits), then closing: nothing is in flight any more, so `aclose`
 // should close the generator (its destructors run) instead of panicking.
@@ -1113,10 +1188,11 @@ fn multi_thread() -> tokio::runtime::Runtime {
 // multi-thread runtime (`tokio::spawn` requires `Send`: the body's state is `Send`), and its
 // body sleeps on tokio's timer. Its cleanup also sleeps, during `aclose`.
 //
-// The `aclose()` runs in the main task, not the spawned one: the operation futures borrow the
-// generator as `Pin<&AsyncGen>`, and `AsyncGen` is never `Sync`, so a task holding an
-// `anext`/`asend`/`athrow`/`aclose` future across an await is not `Send` (only the `Stream`
-// methods, which take `&mut`, can be used in a spawned task).
+// The `aclose()` runs in the main task, not the spawned one: the shared operation futures borrow
+// the generator as `Pin<&AsyncGen>`, and `AsyncGen` is never `Sync`, so a task holding an
+// `anext`/`asend`/`athrow`/`aclose` future across an await is not `Send` (the `Stream` methods
+// and the `_mut` operations, which take `&mut`, can be used in a spawned task: see
+// `rule_80_exclusive_operations_in_a_spawned_task`).
 #[test]
 #[cfg_attr(miri, ignore)]
 fn rule_78_tokio_spawned_consumer_with_sleep() {
@@ -1153,6 +1229,61 @@ fn rule_78_tokio_spawned_consumer_with_sleep() {
         assert_eq!(ticks.as_ref().aclose().await, Ok(Some("done")));
     });
     assert_eq!(*events.lock().unwrap(), ["cleanup slept"]);
+}
+
+// rules 80-82 on tokio: a coroutine driven with `asend_mut`/`athrow_mut`/`aclose_mut` inside a
+// task spawned on a multi-thread runtime (the spawned future holds the operation futures across
+// awaits, so it must be `Send`); the body and its cleanup sleep on tokio's timer.
+#[test]
+#[cfg_attr(miri, ignore)]
+fn rule_80_exclusive_operations_in_a_spawned_task() {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let body_events = events.clone();
+    let totals = async_coroutine(async move |mut co: Co<'_, u64, u64, String>| {
+        let mut total = 0;
+        loop {
+            match co.yield_(total).catch().await {
+                Ok(value) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    total += value;
+                }
+                Err(Interrupt::Throw(message)) => {
+                    body_events.lock().unwrap().push(message);
+                    total = 0;
+                }
+                Err(Interrupt::Close) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    body_events
+                        .lock()
+                        .unwrap()
+                        .push("cleanup slept".to_string());
+                    return total;
+                }
+            }
+        }
+    });
+    let steps = multi_thread().block_on(async {
+        tokio::spawn(async move {
+            let mut totals = Box::pin(totals);
+            let mut steps = vec![totals.as_mut().anext_mut().await];
+            steps.push(totals.as_mut().asend_mut(5).await);
+            steps.push(totals.as_mut().asend_mut(6).await);
+            steps.push(totals.as_mut().athrow_mut("reset".to_string()).await);
+            steps.push(totals.as_mut().asend_mut(2).await);
+            let closed = totals.as_mut().aclose_mut().await;
+            (steps, closed, totals.state())
+        })
+        .await
+        .expect("the spawned task")
+    });
+    let (steps, closed, state) = steps;
+    assert_eq!(
+        steps,
+        [0, 5, 11, 0, 2].map(|total| Ok(Step::Yielded(total)))
+    );
+    assert_eq!(closed, Ok(Some(2)));
+    assert_eq!(state, GenState::Closed);
+    assert_eq!(*events.lock().unwrap(), ["reset", "cleanup slept"]);
 }
 
 // rules 82 and 83 on tokio: `aclosing` runs in a task spawned on a multi-thread runtime (its
