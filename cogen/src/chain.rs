@@ -12,12 +12,15 @@
 //!
 //! # Invariants
 //!
-//! 1. **Live links.** A generator's `chain` is `Some` only while it is suspended inside a
-//!    `yield_from` (or waiting there). Every node on the path from its innermost to its
-//!    outermost link is then alive and pinned: each lives in the body of a generator that is
-//!    owned (by value, or by an exclusive borrow) by the node above, so nothing but this
-//!    generator's resume can reach them, and none is dropped or moved while the outermost
-//!    generator stays suspended.
+//! 1. **Live links.** A generator's `chain` is read only in the two phases of a body stopped
+//!    inside a `yield_from` (`SuspendedDelegating`, `AwaitingSub`), and every move into one
+//!    of them writes it (the chain just recorded, or `None`); in every other phase it may hold
+//!    a stale value that nothing reads (a plain yield leaves it as it was: one store less per
+//!    item on the hot path). While it is `Some` in those phases, every node on the path from
+//!    its innermost to its outermost link is alive and pinned: each lives in the body of a
+//!    generator that is owned (by value, or by an exclusive borrow) by the node above, so
+//!    nothing but this generator's resume can reach them, and none is dropped or moved while
+//!    the outermost generator stays suspended.
 //! 2. **Fresh pointers.** Link pointers are made (by `link_sub`) from a raw pointer to the whole
 //!    delegation, during the poll or step in which its sub-generator yielded, and are only used
 //!    until the owner's body is polled again, which makes new ones. Nothing writes to a

@@ -370,8 +370,13 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S> {
+        // The value first, then the identity check: a new and a resumed yield future are
+        // polled from one call site, and with this test first the compiler resolves it on the
+        // new future's path and hands the value over in a register (ARCHITECTURE.md, "Staying
+        // in registers").
+        let value = self.value.take();
         let airlock = self.key.airlock(cx.waker());
-        let outgoing = match self.value.take() {
+        let outgoing = match value {
             Some(value) => Outgoing::Yield(value, Suspension::Plain),
             // SAFETY: `airlock` is from `Key::airlock` in this poll.
             None => match unsafe { take(airlock) } {
@@ -417,8 +422,10 @@ impl<Y, S, E> Future for YieldCatch<'_, Y, S, E> {
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // The value first, as in `Yield::poll`.
+        let value = self.value.take();
         let airlock = self.key.airlock(cx.waker());
-        if let Some(value) = self.value.take() {
+        if let Some(value) = value {
             // SAFETY: `airlock` is from `Key::airlock` in this poll.
             unsafe { put(airlock, Outgoing::Yield(value, Suspension::Catching)) };
             return Poll::Pending;

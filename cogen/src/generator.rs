@@ -577,8 +577,6 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let mut cx = Context::from_waker(&waker);
 
         this.phase.set(Phase::Running);
-        // Polling the body makes new link pointers (chain invariant 2).
-        this.chain.set(None);
         let guard = PanicGuard(this);
         // SAFETY: `Phase` invariant 1: the phase was not `Running` (`gate` checked) and is now,
         // so this is the only borrow of the body until the poll returns; invariant 2: the
@@ -603,8 +601,13 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                             hidden_catch();
                         }
                         this.phase.set(Phase::suspended(suspension));
-                        // SAFETY: the poll is over (as above).
-                        this.chain.set(unsafe { (*airlock).chain.take() });
+                        // The chain is only read while delegating (chain invariant 1), so a
+                        // plain yield leaves it as it is: no store on the hot path. Polling the
+                        // body made new link pointers (invariant 2): record them.
+                        if suspension == Suspension::Delegating {
+                            // SAFETY: the poll is over (as above).
+                            this.chain.set(unsafe { (*airlock).chain.take() });
+                        }
                         Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Raise(error) => {
@@ -625,6 +628,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                     }
                     Outgoing::SubWaiting => {
                         this.phase.set(Phase::AwaitingSub);
+                        // No chain recorded: the continuation polls the body (chain
+                        // invariant 1: entering a delegating phase writes the chain).
+                        this.chain.set(None);
                         Poll::Pending
                     }
                 };
