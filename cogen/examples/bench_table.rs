@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use workloads::memory::{Heap, HeapCounter};
-use workloads::{Rows, check, create_small, memory, send_echo, tree, yield_sum};
+use workloads::{Rows, check, create_small, memory, send_echo, stream_sum, tree, yield_sum};
 
 /// Counts heap allocations while `COUNTING` is set (only for the memory table; the timed loops
 /// run with it off, paying one relaxed load per allocation).
@@ -174,6 +174,10 @@ const ANCHORS: &[(&str, &str, f64)] = &[
     ("create_small", "genawaiter/stack", 2.00),
     ("create_small", "genawaiter/rc", 19.0),
     ("create_small", "next-gen", 2.56),
+    ("stream_sum", "baseline/hand-written Stream", 0.56),
+    ("stream_sum", "async-stream/stream!", 1.80),
+    ("stream_sum", "genawaiter/rc", 2.82),
+    ("stream_sum", "genawaiter/stack", 2.92),
 ];
 
 fn anchor(workload: &str, row: &str) -> Option<f64> {
@@ -309,6 +313,13 @@ fn main() {
             200_000,
             create_small::expected(200_000),
             |r| create_small::rows(r, 200_000),
+        ),
+        measure(
+            "stream_sum",
+            "baseline/hand-written Stream",
+            n,
+            stream_sum::expected(n),
+            |r| stream_sum::rows(r, n),
         ),
     ];
     // The tree at every depth of the growth question (d10 -> d22), before `create_small`.

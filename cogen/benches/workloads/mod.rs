@@ -8,7 +8,9 @@
 //! * [`send_echo`]: a coroutine keeping a running total of the values sent in, yielding it back;
 //! * [`tree`]: in-order traversal of an implicit perfect binary tree, one generator per subtree,
 //!   each delegating to its children;
-//! * [`create_small`]: create a generator, take its single item, drop it.
+//! * [`create_small`]: create a generator, take its single item, drop it;
+//! * [`stream_sum`]: an async generator yielding `0..n`, consumed as a `Stream` under
+//!   `futures::executor::block_on`.
 //!
 //! Each workload lists its implementations through [`Rows`]: a `setup` that builds the input
 //! outside the timing (a generator, a stack for the stackful crates), and a `run` that consumes
@@ -23,6 +25,7 @@ pub(crate) mod create_small;
 pub(crate) mod memory;
 pub(crate) mod send_echo;
 pub(crate) mod settings;
+pub(crate) mod stream_sum;
 pub(crate) mod tree;
 pub(crate) mod yield_sum;
 
