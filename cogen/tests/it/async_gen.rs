@@ -872,6 +872,45 @@ fn rule_80_exclusive_operation_futures_are_send_when_the_generator_is() {
     assert_eq!(block_on(close), Ok(None));
 }
 
+// rules 78 and 91: a delegation whose sub-generator waits on a future, after an earlier
+// delegation and a plain yield: the wait is continued through the body (the generator records
+// no chain for it) until the sub yields, and nothing is lost or repeated.
+#[test]
+fn rule_91_sub_generator_waits_after_an_earlier_delegation() {
+    let signal = Signal::default();
+    let mut g = pin!(async_generator(async |mut co| {
+        co.yield_from(generator(async |mut co| {
+            co.yield_(1).await;
+            co.yield_(2).await;
+        }))
+        .await;
+        co.yield_(3).await;
+        co.yield_from(async_generator(async |mut co| {
+            signal.wait().await;
+            co.yield_(4).await;
+        }))
+        .await;
+        co.yield_(5).await;
+    }));
+    for expected in 1..=3 {
+        assert_eq!(
+            poll_once(Pin::new(&mut g.next())),
+            Poll::Ready(Some(expected))
+        );
+    }
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Pending);
+    assert_eq!(g.state(), GenState::Running);
+    assert_eq!(
+        poll_once(Pin::new(&mut g.next())),
+        Poll::Pending,
+        "still waiting"
+    );
+    signal.set();
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(Some(4)));
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(Some(5)));
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(None));
+}
+
 // rules 82 and 86: reading with a timeout inside `aclosing` (the timeout wins, the `next()` is
 // cancelled while the body waits), then closing: nothing is in flight any more, so `aclose`
 // should close the generator (its destructors run) instead of panicking.

@@ -275,6 +275,51 @@ fn rule_35_yield_from_a_started_generator_panics_clearly() {
     assert_eq!(g.resume(), Step::Exhausted);
 }
 
+// rules 35-46, one delegation after another in one body: a sub-generator, a plain yield, an
+// iterator, another sub-generator, then a catching yield, each resumed in turn, with a throw
+// and a close at the end (each delegation records its own chain; none is walked after it
+// finished).
+#[test]
+fn rule_35_successive_delegations_around_plain_yields() {
+    let log = Log::new();
+    let g = cogen::pin!(coroutine(async |mut co: Co<'_, i32, (), String>| {
+        let first = co.yield_from(coroutine(async |mut co: Co<'_, i32, (), String>| {
+            co.yield_(1).await;
+            co.yield_(2).await;
+            "first done"
+        }));
+        log.push(first.await);
+        co.yield_(3).await;
+        log.push("after the plain yield");
+        co.yield_from_iter([4, 5]).await;
+        co.yield_from(coroutine(async |mut co: Co<'_, i32, (), String>| {
+            co.yield_(5).await;
+            co.yield_(6).await;
+        }))
+        .await;
+        match co.yield_(7).catch().await {
+            Err(Interrupt::Throw(e)) => log.push(format!("caught {e}")),
+            other => log.push(format!("unexpected {other:?}")),
+        }
+        co.yield_(8).await;
+        "end"
+    }));
+    assert_eq!(g.start(), Step::Yielded(1));
+    assert_eq!(g.send(()), Step::Yielded(2));
+    assert_eq!(g.send(()), Step::Yielded(3));
+    assert_eq!(g.send(()), Step::Yielded(4));
+    assert_eq!(g.send(()), Step::Yielded(5));
+    assert_eq!(g.send(()), Step::Yielded(5));
+    assert_eq!(g.send(()), Step::Yielded(6));
+    assert_eq!(g.send(()), Step::Yielded(7));
+    assert_eq!(g.throw("oops".to_string()), Step::Yielded(8));
+    assert_eq!(g.close(), Ok(None));
+    assert_eq!(
+        log.take(),
+        ["first done", "after the plain yield", "caught oops"]
+    );
+}
+
 // rule 36 yf_result_is_return_value: `RESULT = _r`, unchanged, `()` for falling off the end
 #[test]
 fn rule_36_result_is_the_subs_return_value_unchanged() {
