@@ -40,6 +40,34 @@ impl Iterator for Counter {
     }
 }
 
+/// The hand-written iterator made `!Unpin`, as every `async` state machine (and so every
+/// generator body) is. Boxed, it shows what that alone costs: rustc gives a `Box<T>` argument
+/// LLVM's `noalias` only when `T: Unpin`, and without it the optimiser must assume that opaque
+/// code (here `black_box`) may change the iterator, so it cannot keep its fields in registers
+/// across items.
+pub(crate) struct PinnedCounter {
+    counter: Counter,
+    _pinned: std::marker::PhantomPinned,
+}
+
+impl PinnedCounter {
+    pub(crate) fn new(n: u64) -> Self {
+        PinnedCounter {
+            counter: Counter::new(n),
+            _pinned: std::marker::PhantomPinned,
+        }
+    }
+}
+
+impl Iterator for PinnedCounter {
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        self.counter.next()
+    }
+}
+
 /// The counter as a cogen generator. A macro, so that every row (every "program") has its own
 /// generator type, as it would in real code: a type resumed from several places gets its body
 /// inlined into none of them, like any large `next`.
@@ -100,6 +128,14 @@ pub(crate) fn next_gen_counter(n: u64) {
     }
 }
 
+/// [`sum`] in a function of its own, which receives the boxed iterator as an argument: there
+/// the optimiser relies on the argument's `noalias` to keep the iterator's fields in registers,
+/// and rustc only gives it to a `Box<T>` with `T: Unpin`.
+#[inline(never)]
+fn sum_elsewhere<I: Iterator<Item = u64> + ?Sized>(iter: Box<I>) -> u64 {
+    sum(iter)
+}
+
 /// The `cogen/pinned` row (a named function, to find it in a profile).
 #[inline(never)]
 fn pinned_in_place(n: u64) -> u64 {
@@ -121,6 +157,19 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
             })
         },
         sum,
+    );
+    // The hand-written iterator boxed and summed in a function of its own (as a boxed
+    // generator is made in one place and consumed in another), as is and `!Unpin`: the limit
+    // for the boxed rows below.
+    rows.row(
+        "baseline/struct (boxed)",
+        move || Box::new(Counter::new(n)),
+        sum_elsewhere,
+    );
+    rows.row(
+        "baseline/struct, !Unpin (boxed)",
+        move || Box::new(PinnedCounter::new(n)),
+        sum_elsewhere,
     );
     // Made where it is pinned, as `for x in cogen::pin!(counter(n))` is written (its creation
     // is inside the timing): the compiler sees the whole generator and keeps it in registers.
