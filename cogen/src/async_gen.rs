@@ -590,10 +590,11 @@ impl<Y, S, E, F: Future> Future for ACloseMut<'_, Y, S, E, F> {
 /// `aclose` reported.
 ///
 /// The close goes through the exclusive borrow given here ([`AsyncGen::aclose_mut`]), so the
-/// returned future is `Send` when the generator and `body`'s future are. Inside `tokio::spawn`, rustc 1.95 still rejects it ("implementation of
-/// `AsyncFnOnce` is not general enough": the generator's type carries a lifetime that the
-/// higher-ranked `body` bound must be general over); boxing it as
-/// `Pin<Box<dyn Future<Output = _> + Send>>` first works.
+/// returned future is `Send` when the generator and `body`'s future are. Inside
+/// `tokio::spawn`, rustc 1.95 still rejects it ("implementation of `AsyncFnOnce` is not
+/// general enough": the generator's type carries a lifetime that the higher-ranked `body`
+/// bound must be general over); boxing it as `Pin<Box<dyn Future<Output = _> + Send>>` first
+/// works. (The `_mut` operations themselves need no boxing there.)
 ///
 /// # Examples
 ///
