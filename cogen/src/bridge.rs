@@ -21,7 +21,9 @@ use crate::step::{Input, Step};
 /// # Panics
 ///
 /// When polled after completion, or if the generator raises an error (a
-/// [`Driven::throw`] it did not handle): the error has no other way out of `Future::poll`.
+/// [`Driven::throw`] it did not handle): the error has no other way out of its output. Use
+/// [`Driven::into_result`] to receive it as an `Err` instead, as Python's `await coro`
+/// raises it in the awaiter.
 ///
 /// # Examples
 ///
@@ -114,6 +116,32 @@ impl<G: Generator, H, Fut> Driven<G, H, Fut> {
         self.generator.state()
     }
 
+    /// The same coroutine as a future of `Result`: an error the generator raises (a
+    /// [`throw`](Driven::throw) it did not handle) comes out as `Err`, where [`Driven`]
+    /// panics; Python's `await coro` raises it in the awaiter the same way.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::task::{Context, Poll, Waker};
+    /// use cogen::{Co, coroutine, drive};
+    ///
+    /// let mut fetch = pin!(drive(
+    ///     coroutine(async |mut co: Co<'_, &str, u32, &str>| co.yield_("slow request").await),
+    ///     |_request| std::future::pending::<u32>(),
+    /// )
+    /// .into_result());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(fetch.as_mut().poll(&mut cx), Poll::Pending);
+    /// // A timeout, say: raise an error at the coroutine's suspended request.
+    /// fetch.as_mut().throw("timed out");
+    /// assert_eq!(fetch.as_mut().poll(&mut cx), Poll::Ready(Err("timed out")));
+    /// ```
+    pub fn into_result(self) -> DrivenResult<G, H, Fut> {
+        DrivenResult { driven: self }
+    }
+
     #[allow(clippy::type_complexity)]
     fn project(
         self: Pin<&mut Self>,
@@ -183,6 +211,29 @@ where
     type Output = G::Return;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Return> {
+        self.poll_outcome(cx).map(|outcome| match outcome {
+            Ok(value) => value,
+            Err(_) => panic!(
+                "a generator-based coroutine raised an error it was thrown; \
+                 return a `Result` to report errors to its awaiter, or await \
+                 `Driven::into_result()`"
+            ),
+        })
+    }
+}
+
+impl<G, H, Fut> Driven<G, H, Fut>
+where
+    G: Generator,
+    H: FnMut(G::Yield) -> Fut,
+    Fut: Future<Output = G::Resume>,
+{
+    /// Drives the coroutine until it returns (`Ok`) or raises (`Err`); the one loop behind
+    /// both [`Driven`] and [`DrivenResult`].
+    fn poll_outcome(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<G::Return, G::Error>> {
         let (generator, handler, mut pending, next, done) = self.project();
         assert!(
             !*done,
@@ -203,17 +254,78 @@ where
                 Poll::Ready(Ok(Step::Yielded(request))) => pending.set(Some(handler(request))),
                 Poll::Ready(Ok(Step::Complete(value))) => {
                     *done = true;
-                    return Poll::Ready(value);
+                    return Poll::Ready(Ok(value));
                 }
                 Poll::Ready(Ok(Step::Exhausted)) => {
                     panic!("a generator-based coroutine was awaited after it finished")
                 }
-                Poll::Ready(Ok(Step::Raised(_))) => panic!(
-                    "a generator-based coroutine raised an error it was thrown; \
-                     return a `Result` to report errors to its awaiter"
-                ),
+                Poll::Ready(Ok(Step::Raised(error))) => {
+                    *done = true;
+                    return Poll::Ready(Err(error));
+                }
                 Poll::Ready(Err(error)) => panic!("{error}"),
             }
         }
+    }
+}
+
+/// The future of [`Driven::into_result`]: the coroutine's return value as `Ok`, or the error
+/// it raised as `Err`.
+///
+/// # Panics
+///
+/// When polled after completion.
+#[must_use = "futures do nothing unless awaited"]
+pub struct DrivenResult<G: Generator, H, Fut> {
+    // Structurally pinned.
+    driven: Driven<G, H, Fut>,
+}
+
+impl<G: Generator, H, Fut> fmt::Debug for DrivenResult<G, H, Fut> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("DrivenResult").field(&self.driven).finish()
+    }
+}
+
+impl<G: Generator, H, Fut> DrivenResult<G, H, Fut> {
+    fn driven(self: Pin<&mut Self>) -> Pin<&mut Driven<G, H, Fut>> {
+        // SAFETY: `driven` is structurally pinned: `DrivenResult` never moves it out, has no
+        // `Drop` impl, and is `!Unpin` when it is.
+        unsafe { self.map_unchecked_mut(|this| &mut this.driven) }
+    }
+
+    /// As [`Driven::state`].
+    pub fn state(&self) -> GenState {
+        self.driven.state()
+    }
+
+    /// As [`Driven::throw`]; an error the coroutine does not handle becomes this future's
+    /// `Err`.
+    pub fn throw(self: Pin<&mut Self>, error: G::Error) {
+        self.driven().throw(error);
+    }
+
+    /// As [`Driven::close`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Pinned::close`](crate::Pinned::close).
+    pub fn close(
+        self: Pin<&mut Self>,
+    ) -> Result<Option<G::Return>, crate::CloseError<G::Yield, G::Error>> {
+        self.driven().close()
+    }
+}
+
+impl<G, H, Fut> Future for DrivenResult<G, H, Fut>
+where
+    G: Generator,
+    H: FnMut(G::Yield) -> Fut,
+    Fut: Future<Output = G::Resume>,
+{
+    type Output = Result<G::Return, G::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.driven().poll_outcome(cx)
     }
 }

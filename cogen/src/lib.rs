@@ -139,7 +139,7 @@ mod macros;
 pub use crate::async_gen::{
     AClose, ACloseMut, AsyncGen, Op, OpMut, aclosing, async_coroutine, async_generator,
 };
-pub use crate::bridge::{Driven, awaitable, drive};
+pub use crate::bridge::{Driven, DrivenResult, awaitable, drive};
 #[doc(hidden)]
 pub use crate::chain::Chain;
 pub use crate::co::{Co, Interrupt, Raise, Yield, YieldCatch, YieldFrom, YieldFromCatch};

@@ -478,7 +478,8 @@ fn rule_98_throw_result_is_the_next_suspension() {
 }
 
 // rule 98: an error nobody handles unwinds every level, innermost first, and comes out of the
-// `Driven` (as a panic: `Future::poll` has no error channel).
+// `Driven` as a panic (its output is the return value alone; `into_result` gives it as `Err`,
+// see below).
 #[test]
 fn rule_98_unhandled_throw_unwinds_the_whole_chain() {
     let log = Log::new();
@@ -499,6 +500,74 @@ fn rule_98_unhandled_throw_unwinds_the_whole_chain() {
         ]
     );
     assert_eq!(driven.state(), GenState::Closed);
+}
+
+// rule 98: awaited through `into_result`, an error nobody handles unwinds every level,
+// innermost first, and is the awaiter's `Err` (Python's `await coro` raises it there); the
+// coroutine is closed and awaiting it again panics.
+#[test]
+fn rule_98_unhandled_throw_is_the_awaiters_error_with_into_result() {
+    let log = Log::new();
+    let signal = Signal::default();
+    let mut driven = pin!(drive(chain(&log), gated_handler(&log, &signal)).into_result());
+    assert_eq!(poll_once(driven.as_mut()), Poll::Pending);
+    driven.as_mut().throw(Oops("fatal"));
+    assert_eq!(poll_once(driven.as_mut()), Poll::Ready(Err(Oops("fatal"))));
+    assert_eq!(
+        log.take(),
+        [
+            "request inner request",
+            "inner finally",
+            "middle re-raises Throw(Oops(\"fatal\"))",
+            "middle finally",
+            "outer finally"
+        ]
+    );
+    assert_eq!(driven.state(), GenState::Closed);
+    let message = panic_message(|| poll_once(driven.as_mut()));
+    assert!(message.contains("after it finished"), "{message}");
+}
+
+// rule 98: through `into_result`, a handled throw changes nothing: the coroutine goes on and
+// its return value is the awaiter's `Ok`.
+#[test]
+fn rule_98_handled_throw_then_ok_with_into_result() {
+    let log = Log::new();
+    let signal = Signal::default();
+    let mut driven = pin!(drive(chain(&log), gated_handler(&log, &signal)).into_result());
+    assert_eq!(poll_once(driven.as_mut()), Poll::Pending);
+    driven.as_mut().throw(Oops("recover"));
+    assert_eq!(poll_once(driven.as_mut()), Poll::Pending);
+    signal.set();
+    assert_eq!(poll_once(driven.as_mut()), Poll::Ready(Ok(43)));
+}
+
+// rules 94 and 98: native async code awaits `into_result()` and handles the error with `?`-style
+// matching, as a Python caller would `try: await coro except E:`.
+#[test]
+fn rule_94_native_code_awaits_into_result_and_sees_the_error() {
+    async fn caller(coro: impl std::future::Future<Output = Result<u32, Oops>>) -> String {
+        match coro.await {
+            Ok(value) => format!("ok {value}"),
+            Err(Oops(message)) => format!("caught {message}"),
+        }
+    }
+    let failing = drive(
+        coroutine(async |mut co: Co<'_, u32, u32, Oops>| {
+            let x = co.yield_(1).await;
+            if x > 10 {
+                co.raise(Interrupt::Throw(Oops("too big"))).await
+            }
+            x
+        }),
+        |request| std::future::ready(request * 100),
+    );
+    assert_eq!(block_on(caller(failing.into_result())), "caught too big");
+    let fine = drive(
+        coroutine(async |mut co: Co<'_, u32, u32, Oops>| co.yield_(1).await),
+        |request| std::future::ready(request * 7),
+    );
+    assert_eq!(block_on(caller(fine.into_result())), "ok 7");
 }
 
 // rule 99: `Driven::close` unwinds the whole chain, innermost `finally` first, drops the
