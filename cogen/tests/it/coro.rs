@@ -477,6 +477,16 @@ fn rule_98_throw_result_is_the_next_suspension() {
     assert_eq!(g.send(5), Step::Complete(11));
 }
 
+/// What `chain` logs when `Oops("fatal")` is thrown at its first request and nobody handles
+/// it: every level unwinds, innermost first.
+const FATAL_THROW_UNWINDS_THE_CHAIN: [&str; 5] = [
+    "request inner request",
+    "inner finally",
+    "middle re-raises Throw(Oops(\"fatal\"))",
+    "middle finally",
+    "outer finally",
+];
+
 // rule 98: an error nobody handles unwinds every level, innermost first, and comes out of the
 // `Driven` as a panic (its output is the return value alone; `into_result` gives it as `Err`,
 // see below).
@@ -489,16 +499,7 @@ fn rule_98_unhandled_throw_unwinds_the_whole_chain() {
     driven.as_mut().throw(Oops("fatal"));
     let message = panic_message(|| poll_once(driven.as_mut()));
     assert!(message.contains("raised an error"), "{message}");
-    assert_eq!(
-        log.take(),
-        [
-            "request inner request",
-            "inner finally",
-            "middle re-raises Throw(Oops(\"fatal\"))",
-            "middle finally",
-            "outer finally"
-        ]
-    );
+    assert_eq!(log.take(), FATAL_THROW_UNWINDS_THE_CHAIN);
     assert_eq!(driven.state(), GenState::Closed);
 }
 
@@ -513,16 +514,7 @@ fn rule_98_unhandled_throw_is_the_awaiters_error_with_into_result() {
     assert_eq!(poll_once(driven.as_mut()), Poll::Pending);
     driven.as_mut().throw(Oops("fatal"));
     assert_eq!(poll_once(driven.as_mut()), Poll::Ready(Err(Oops("fatal"))));
-    assert_eq!(
-        log.take(),
-        [
-            "request inner request",
-            "inner finally",
-            "middle re-raises Throw(Oops(\"fatal\"))",
-            "middle finally",
-            "outer finally"
-        ]
-    );
+    assert_eq!(log.take(), FATAL_THROW_UNWINDS_THE_CHAIN);
     assert_eq!(driven.state(), GenState::Closed);
     let message = panic_message(|| poll_once(driven.as_mut()));
     assert!(message.contains("after it finished"), "{message}");
