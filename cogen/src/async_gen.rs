@@ -373,10 +373,7 @@ pub struct Op<'g, Y, S, E, F: Future> {
 
 impl<Y, S, E, F: Future> fmt::Debug for Op<'_, Y, S, E, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Op")
-            .field("started", &self.state.id.is_some())
-            .field("done", &self.state.done)
-            .finish()
+        f.debug_tuple("Op").field(&self.state).finish()
     }
 }
 
@@ -414,6 +411,15 @@ struct OpState<S, E> {
     /// `Some(id)` once started, while in flight.
     id: Option<u32>,
     done: bool,
+}
+
+impl<S, E> fmt::Debug for OpState<S, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpState")
+            .field("started", &self.id.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
 }
 
 impl<S, E> OpState<S, E> {
@@ -534,10 +540,7 @@ pub struct OpMut<'g, Y, S, E, F: Future> {
 
 impl<Y, S, E, F: Future> fmt::Debug for OpMut<'_, Y, S, E, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpMut")
-            .field("started", &self.state.id.is_some())
-            .field("done", &self.state.done)
-            .finish()
+        f.debug_tuple("OpMut").field(&self.state).finish()
     }
 }
 
