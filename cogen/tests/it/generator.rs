@@ -628,23 +628,22 @@ fn rule_14_loops_discard_return_value_take_return_keeps_it() {
 #[test]
 fn rule_14_a_kept_return_value_is_dropped_once() {
     let log = Log::new();
-    let l = log.clone();
-    let mut g = generator(async move |mut co| {
-        co.yield_(1).await;
-        l.finally("return value")
-    })
-    .boxed();
+    // Yields once, then returns a value that logs when it is dropped.
+    let returning_a_guard = || {
+        let l = log.clone();
+        generator(async move |mut co| {
+            co.yield_(1).await;
+            l.finally("return value")
+        })
+        .boxed()
+    };
+    let mut g = returning_a_guard();
     assert_eq!(g.by_ref().count(), 1);
     assert_eq!(log.take(), Vec::<&str>::new(), "kept, not dropped");
     drop(g);
     assert_eq!(log.take(), ["return value"], "dropped with the generator");
 
-    let l = log.clone();
-    let mut g = generator(async move |mut co| {
-        co.yield_(1).await;
-        l.finally("return value")
-    })
-    .boxed();
+    let mut g = returning_a_guard();
     assert_eq!(g.by_ref().count(), 1);
     let value = g.take_return().expect("the return value was kept");
     drop(g);
