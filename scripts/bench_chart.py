@@ -11,7 +11,7 @@ import re
 import sys
 from html import escape
 
-PANELS = ["yield_sum", "send_echo", "tree_d10", "tree_d18", "tree_d22", "create_small", "stream_sum"]
+PANELS = ["yield_sum", "send_echo", "tree_d10", "tree_d18", "tree_d22", "create_small", "stream_sum", "stream_fold"]
 
 
 def parse(text):

@@ -321,6 +321,13 @@ fn main() {
             stream_sum::expected(n),
             |r| stream_sum::rows(r, n),
         ),
+        measure(
+            "stream_fold",
+            "baseline/hand-written Stream (fold)",
+            n,
+            stream_sum::expected(n),
+            |r| stream_sum::fold_rows(r, n),
+        ),
     ];
     // The tree at every depth of the growth question (d10 -> d22), before `create_small`.
     for (i, d) in [10, 14, 18, 22].into_iter().enumerate() {

@@ -478,7 +478,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// invariant 3: a continuation of a delegating generator polls its body), else by
     /// polling the body.
     #[inline(always)]
-    fn advance<const INLINE_WALK: bool>(
+    fn advance(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
         outer: &Waker,
@@ -488,37 +488,15 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
         );
         let input = match (walk, self.chain.get()) {
-            (true, Some(chain)) => {
-                let walked = if INLINE_WALK {
-                    self.walk_chain(chain, input, outer)
-                } else {
-                    self.walk_chain_out_of_line(chain, input, outer)
-                };
-                match walked {
-                    Some(done) => return done,
-                    // Our own node finished: the body continues with no input.
-                    None => None,
-                }
-            }
+            (true, Some(chain)) => match self.walk_chain(chain, input, outer) {
+                Some(done) => return done,
+                // Our own node finished: the body continues with no input.
+                None => None,
+            },
             _ => input,
         };
         // The one call site of `poll_body`, so that the body's poll is inlined once.
         self.poll_body(input, outer)
-    }
-
-    /// [`walk_chain`](Self::walk_chain), kept out of line for the async resume path: there
-    /// the generator is behind a pointer anyway, and the walk's code inlined into
-    /// `poll_resume` measured 1.5-1.9× slower for an async generator consumed as a `Stream`
-    /// (a pinned sync generator is 6-12× slower with it out of line, see `ARCHITECTURE.md`,
-    /// "Staying in registers").
-    #[inline(never)]
-    fn walk_chain_out_of_line(
-        self: Pin<&Self>,
-        chain: Chain<Y, S, E>,
-        input: Option<Input<S, E>>,
-        outer: &Waker,
-    ) -> Option<Poll<Step<Y, F::Output, E>>> {
-        self.walk_chain(chain, input, outer)
     }
 
     /// Steps the chain with `input` (see [`chain::walk`]); `None` when this generator's own
@@ -772,7 +750,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         };
         match gate {
             Gate::Answer(answer) => answer,
-            Gate::Poll(input) => match self.advance::<true>(input, Waker::noop()) {
+            Gate::Poll(input) => match self.advance(input, Waker::noop()) {
                 Poll::Ready(step) => Ok(step),
                 Poll::Pending => {
                     self.finish();
@@ -813,7 +791,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         };
         match gate {
             Gate::Answer(answer) => Poll::Ready(answer),
-            Gate::Poll(input) => self.advance::<false>(input, cx.waker()).map(Ok),
+            Gate::Poll(input) => self.advance(input, cx.waker()).map(Ok),
         }
     }
 }

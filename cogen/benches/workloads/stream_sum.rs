@@ -2,6 +2,11 @@
 //! under `futures::executor::block_on` and summed. Measures one `poll_next` round trip through
 //! an executor's `Context`, beside a hand-written `Stream`, async-stream's `stream!` and
 //! genawaiter's `Stream` impls (its `futures03` feature).
+//!
+//! `stream_fold` ([`fold_rows`]) is the same sum written with `StreamExt::fold`: the stream is
+//! moved into the combinator, which `block_on` keeps in its own frame, so the compiler may keep
+//! the whole stream in registers, where `sum` reaches it through a pointer. The two consumers
+//! favour different implementations, so both are measured.
 
 use std::hint::black_box;
 use std::pin::{Pin, pin};
@@ -47,6 +52,15 @@ async fn sum(mut stream: impl Stream<Item = u64> + Unpin) -> u64 {
         total = total.wrapping_add(black_box(x));
     }
     total
+}
+
+/// Sums a stream with `StreamExt::fold` (each item through `black_box`), moving the stream into
+/// the combinator.
+fn fold_sum(stream: impl Stream<Item = u64>) -> u64 {
+    block_on(stream.fold(
+        0u64,
+        |total, x| async move { total.wrapping_add(black_box(x)) },
+    ))
 }
 
 /// The counter as a cogen async generator. A macro, so that each row gets a generator type of
@@ -120,5 +134,29 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
             genawaiter::stack::let_gen_using!(g, genawaiter_counter!(n));
             block_on(sum(g))
         },
+    );
+}
+
+/// The same streams summed with [`fold_sum`] (the `stream_fold` table).
+pub(crate) fn fold_rows(rows: &mut impl Rows, n: u64) {
+    rows.row(
+        "baseline/hand-written Stream (fold)",
+        move || n,
+        |n| fold_sum(Counter { next: 0, end: n }),
+    );
+    rows.row(
+        "cogen/async_generator (fold)",
+        move || n,
+        |n| fold_sum(cogen_counter!(n)),
+    );
+    rows.row(
+        "async-stream/stream! (fold)",
+        move || n,
+        |n| fold_sum(async_stream_counter(n)),
+    );
+    rows.row(
+        "genawaiter/rc (fold)",
+        move || n,
+        |n| fold_sum(genawaiter::rc::Gen::new(genawaiter_counter!(n))),
     );
 }
