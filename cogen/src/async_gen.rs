@@ -128,6 +128,11 @@ impl<Y, S, E, F: Future> AsyncGen<Y, S, E, F> {
         unsafe { self.map_unchecked(|this| &this.generator) }
     }
 
+    fn generator_mut(self: Pin<&mut Self>) -> Pin<&mut Gen<Y, S, E, F>> {
+        // SAFETY: as in `generator`: the field is structurally pinned.
+        unsafe { self.map_unchecked_mut(|this| &mut this.generator) }
+    }
+
     /// The state (Python's `inspect.getasyncgenstate`): `Running` also while an operation
     /// waits on a future the body awaits (`ag_running`).
     pub fn state(&self) -> GenState {
@@ -251,10 +256,11 @@ impl<Y, S, E, F: Future> AsyncGen<Y, S, E, F> {
 impl<Y, E, F: Future> Stream for AsyncGen<Y, (), E, F> {
     type Item = Y;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
-        let this = self.into_ref();
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         // `&mut` access: no operation future is alive, so a wait in flight is ours to finish.
-        match this.generator().poll_stream_next((), cx) {
+        let poll = self.as_mut().generator_mut().poll_stream_next((), cx);
+        let this = self.into_ref();
+        match poll {
             Poll::Pending => {
                 // No operation future can be alive while we hold `&mut`, and none owns this
                 // wait: whoever polls next (this, or an operation future) may adopt it.

@@ -96,6 +96,19 @@ pub trait Generator {
         self.try_resume(Input::next(self.state(), || value))
     }
 
+    #[doc(hidden)]
+    /// [`__resume_next`](Generator::__resume_next) through an exclusive borrow, which the
+    /// handles' `Iterator::next` holds: no other reference to the generator exists for the
+    /// call, so nothing can observe it or resume it again while its body runs, and a
+    /// generator may skip marking itself running (one store less per item).
+    fn __resume_next_mut(
+        self: Pin<&mut Self>,
+        value: Self::Resume,
+    ) -> Result<Step<Self::Yield, Self::Return, Self::Error>, ResumeError<Self::Resume, Self::Error>>
+    {
+        self.into_ref().__resume_next(value)
+    }
+
     /// The generator's state (Python's `inspect.getgeneratorstate`).
     fn state(&self) -> GenState;
 
@@ -200,7 +213,9 @@ impl<G, Y, S, R, E> Generates<Y, S, R, E> for G where
 forward_generator! {
     // A mutable borrow of a handle is a generator too, so a body can delegate to a generator
     // and keep its handle: `co.yield_from(&mut boxed).await`, then inspect `boxed` afterwards.
-    impl[G: Generator + Unpin + ?Sized] for &mut G, |this| Pin::new(&**this)
+    impl[G: Generator + Unpin + ?Sized] for &mut G,
+    |this| Pin::new(&**this),
+    |this| Pin::new(&mut **this.get_mut()),
 }
 
 /// Makes a generator from an async closure that yields through its [`Co`] handle. No body
@@ -478,7 +493,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// invariant 3: a continuation of a delegating generator polls its body), else by
     /// polling the body.
     #[inline(always)]
-    fn advance(
+    fn advance<const EXCLUSIVE: bool>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
         outer: &Waker,
@@ -496,7 +511,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             _ => input,
         };
         // The one call site of `poll_body`, so that the body's poll is inlined once.
-        self.poll_body(input, outer)
+        self.poll_body::<EXCLUSIVE>(input, outer)
     }
 
     /// Steps the chain with `input` (see [`chain::walk`]); `None` when this generator's own
@@ -541,8 +556,13 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Polls the body once (the phase is not `Running` or `Closed`; `gate` checked). `None`
     /// continues an operation that was waiting on a foreign future. `Pending` means the body
     /// awaits a foreign future: the phase is then `Awaiting`.
+    ///
+    /// `EXCLUSIVE` is true only on the paths that start from a `Pin<&mut Self>`
+    /// ([`Generator::__resume_next_mut`], [`Gen::poll_stream_next`]): no other reference to the
+    /// generator exists for the call, so nothing can see the phase or resume the generator
+    /// while the body runs, and the phase is not set to `Running` (`Phase` invariant 1).
     #[inline(always)]
-    fn poll_body(
+    fn poll_body<const EXCLUSIVE: bool>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
         outer: &Waker,
@@ -554,11 +574,14 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let waker = airlock_waker(airlock);
         let mut cx = Context::from_waker(&waker);
 
-        this.phase.set(Phase::Running);
+        if !EXCLUSIVE {
+            this.phase.set(Phase::Running);
+        }
         let guard = PanicGuard(this);
-        // SAFETY: `Phase` invariant 1: the phase was not `Running` (`gate` checked) and is now,
-        // so this is the only borrow of the body until the poll returns; invariant 2: the
-        // phase was one that holds the future (`gate` let no closed generator through).
+        // SAFETY: `Phase` invariant 1: the phase was not `Running` (`gate` checked), and either
+        // is now or the caller holds the generator exclusively (`EXCLUSIVE`), so this is the
+        // only borrow of the body until the poll returns; invariant 2: the phase was one that
+        // holds the future (`gate` let no closed generator through).
         let future = unsafe { &mut *(*this.body.get()).future };
         // SAFETY: `self` is pinned, and the body is structurally pinned in it: it is never
         // moved out, only dropped in place (`Phase` invariant 3).
@@ -674,15 +697,17 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        self.resume_sync::<RESUME>(input)
+        self.resume_sync::<RESUME, false>(input)
     }
 
     #[inline(always)]
-    fn __resume_next(
-        self: Pin<&Self>,
+    fn __resume_next_mut(
+        self: Pin<&mut Self>,
         value: S,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
-        self.resume_sync::<NEXT>(Input::Send(value))
+        // Exclusive: `self` is the only reference to the generator for this call.
+        self.into_ref()
+            .resume_sync::<NEXT, true>(Input::Send(value))
     }
     #[inline]
     fn poll_resume(
@@ -690,7 +715,7 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         input: Option<Input<S, E>>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
-        self.resume_async::<RESUME>(input, cx)
+        self.resume_async::<RESUME, false>(input, cx)
     }
 
     #[inline]
@@ -734,9 +759,9 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// The synchronous resume: [`Generator::try_resume`] (`RESUME`) and
-    /// [`Generator::__resume_next`] (`NEXT`).
+    /// [`Generator::__resume_next`] (`NEXT`); `EXCLUSIVE` as in [`poll_body`](Self::poll_body).
     #[inline(always)]
-    fn resume_sync<const CALLER: u8>(
+    fn resume_sync<const CALLER: u8, const EXCLUSIVE: bool>(
         self: Pin<&Self>,
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
@@ -750,7 +775,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         };
         match gate {
             Gate::Answer(answer) => answer,
-            Gate::Poll(input) => match self.advance(input, Waker::noop()) {
+            Gate::Poll(input) => match self.advance::<EXCLUSIVE>(input, Waker::noop()) {
                 Poll::Ready(step) => Ok(step),
                 Poll::Pending => {
                     self.finish();
@@ -764,19 +789,22 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// `Stream::poll_next` of an async generator: starts it if it has not started, continues
     /// the wait in flight if there is one, else sends `value`. (One call with one input, as
-    /// [`Generator::__resume_next`], so that the body's poll is inlined once.)
+    /// [`Generator::__resume_next`], so that the body's poll is inlined once.) Exclusive, as
+    /// [`Generator::__resume_next_mut`]: it does not mark the generator running.
     #[inline]
     pub(crate) fn poll_stream_next(
-        self: Pin<&Self>,
+        self: Pin<&mut Self>,
         value: S,
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
-        self.resume_async::<STREAM_NEXT>(Some(Input::Send(value)), cx)
+        self.into_ref()
+            .resume_async::<STREAM_NEXT, true>(Some(Input::Send(value)), cx)
     }
 
-    /// The asynchronous resume ([`Generator::poll_resume`]).
+    /// The asynchronous resume ([`Generator::poll_resume`]); `EXCLUSIVE` as in
+    /// [`poll_body`](Self::poll_body).
     #[inline(always)]
-    fn resume_async<const CALLER: u8>(
+    fn resume_async<const CALLER: u8, const EXCLUSIVE: bool>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
         cx: &mut Context<'_>,
@@ -791,7 +819,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         };
         match gate {
             Gate::Answer(answer) => Poll::Ready(answer),
-            Gate::Poll(input) => self.advance(input, cx.waker()).map(Ok),
+            Gate::Poll(input) => self.advance::<EXCLUSIVE>(input, cx.waker()).map(Ok),
         }
     }
 }

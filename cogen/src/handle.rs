@@ -59,6 +59,12 @@ impl<'a, G: ?Sized> Pinned<'a, G> {
     pub fn as_pin(&self) -> Pin<&G> {
         self.__pin.as_ref()
     }
+
+    /// The pinned generator, exclusive.
+    #[inline]
+    pub fn as_pin_mut(&mut self) -> Pin<&mut G> {
+        self.__pin.as_mut()
+    }
 }
 
 /// A generator in a heap allocation: an `Iterator` with Python's generator methods that can be
@@ -127,6 +133,12 @@ impl<G: ?Sized> Boxed<G> {
     #[inline]
     pub fn as_pin(&self) -> Pin<&G> {
         self.generator.as_ref()
+    }
+
+    /// The pinned generator, exclusive.
+    #[inline]
+    pub fn as_pin_mut(&mut self) -> Pin<&mut G> {
+        self.generator.as_mut()
     }
 }
 
@@ -273,12 +285,15 @@ fn raised_into_iterator() -> ! {
     )
 }
 
-/// `Iterator::next` for a handle: keeps the return value for `take_return`.
+/// `Iterator::next` for a handle: keeps the return value for `take_return`. Through the
+/// handle's exclusive borrow (`__resume_next_mut`): nothing else can reach the generator
+/// while its body runs.
 #[inline(always)]
-fn next_item<G: Generator<Resume = ()> + ?Sized>(generator: Pin<&G>) -> Option<G::Yield> {
-    // One call site of `try_resume`, so that the whole resume (and the body's poll in it) can
+fn next_item<G: Generator<Resume = ()> + ?Sized>(mut generator: Pin<&mut G>) -> Option<G::Yield> {
+    // One call site of the resume, so that the whole resume (and the body's poll in it) can
     // be inlined into the caller's loop.
-    let step = generator.__resume_next(());
+    let step = generator.as_mut().__resume_next_mut(());
+    let generator = generator.into_ref();
     match step {
         Ok(Step::Yielded(item)) => Some(item),
         Ok(Step::Complete(value)) => {
@@ -305,7 +320,7 @@ impl<G: Generator<Resume = ()> + ?Sized> Iterator for Pinned<'_, G> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<G::Yield> {
-        next_item(self.as_pin())
+        next_item(self.as_pin_mut())
     }
 }
 
@@ -317,7 +332,7 @@ impl<G: Generator<Resume = ()> + ?Sized> Iterator for Boxed<G> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<G::Yield> {
-        next_item(self.as_pin())
+        next_item(self.as_pin_mut())
     }
 }
 
@@ -326,12 +341,16 @@ impl<G: Generator<Resume = ()> + ?Sized> FusedIterator for Boxed<G> {}
 
 // A handle is itself a generator, so it can be delegated to with `yield_from`.
 forward_generator! {
-    impl[G: Generator + ?Sized] for Pinned<'_, G>, |this| this.as_pin()
+    impl[G: Generator + ?Sized] for Pinned<'_, G>,
+    |this| this.as_pin(),
+    |this| this.get_mut().as_pin_mut(),
 }
 
 #[cfg(feature = "alloc")]
 forward_generator! {
-    impl[G: Generator + ?Sized] for Boxed<G>, |this| this.as_pin()
+    impl[G: Generator + ?Sized] for Boxed<G>,
+    |this| this.as_pin(),
+    |this| this.get_mut().as_pin_mut(),
 }
 
 impl<G: Generator + ?Sized> fmt::Debug for Pinned<'_, G> {

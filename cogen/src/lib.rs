@@ -38,9 +38,14 @@
 extern crate alloc;
 
 /// Implements [`Generator`] for a type that reaches another generator `G`: `$inner` maps
-/// `&Self` to `Pin<&G>`. The handles and `&mut G` use it.
+/// `&Self` to `Pin<&G>`, and `$inner_mut` maps `Pin<&mut Self>` to `Pin<&mut G>`. The handles
+/// and `&mut G` use it.
 macro_rules! forward_generator {
-    (impl[$($generics:tt)*] for $ty:ty, |$this:ident| $inner:expr) => {
+    (
+        impl[$($generics:tt)*] for $ty:ty,
+        |$this:ident| $inner:expr,
+        |$this_mut:ident| $inner_mut:expr $(,)?
+    ) => {
         impl<$($generics)*> $crate::Generator for $ty {
             type Yield = G::Yield;
             type Resume = G::Resume;
@@ -84,6 +89,18 @@ macro_rules! forward_generator {
             > {
                 let $this = self.get_ref();
                 $inner.__resume_next(value)
+            }
+
+            #[inline(always)]
+            fn __resume_next_mut(
+                self: ::core::pin::Pin<&mut Self>,
+                value: G::Resume,
+            ) -> Result<
+                $crate::Step<G::Yield, G::Return, G::Error>,
+                $crate::ResumeError<G::Resume, G::Error>,
+            > {
+                let $this_mut = self;
+                $inner_mut.__resume_next_mut(value)
             }
 
             #[inline]

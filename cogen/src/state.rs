@@ -56,7 +56,11 @@ pub(crate) enum Suspension {
 ///    to the body (dropping it, taking a stored return value) first checks that the phase is
 ///    not `Running`. Since `Gen` is `!Sync` and the phase is read and written on one thread,
 ///    no two borrows of the body can overlap: a resume from inside the body (re-entrancy) sees
-///    `Running` and is refused with `ResumeError::Running`.
+///    `Running` and is refused with `ResumeError::Running`. The two resumes that start from a
+///    `Pin<&mut Gen>` (`Generator::__resume_next_mut`, the handles' `Iterator::next`, and
+///    `Gen::poll_stream_next`, `Stream::poll_next`) skip the `Running` store: for them the
+///    exclusive borrow is the proof, since no other reference to the generator, and so no
+///    other access to the body or the phase, can exist until they return.
 /// 2. **The slot follows the phase.** The body's slot (`Gen::body`, an untagged union) holds
 ///    the future in `Created`, the `Suspended*` and `Awaiting*` phases and `Running`; nothing
 ///    in `Closed`; the return value kept for `take_return` in `Returned`. Code that ends the

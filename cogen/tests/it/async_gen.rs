@@ -1017,6 +1017,26 @@ fn rule_87_panic_in_body_closes_the_generator() {
     assert_eq!(block_on(g.anext()), Ok(Step::<u32, ()>::Exhausted));
 }
 
+// rule 87: the same through `Stream::poll_next`, which resumes through `&mut` and does not mark
+// the generator running meanwhile: closed all the same, and the stream ends.
+#[test]
+fn rule_87_panic_during_poll_next_closes_the_generator() {
+    let log = Log::new();
+    let mut g = pin!(async_generator(async |mut co| {
+        let _finally = log.finally("finally");
+        co.yield_(1).await;
+        yield_now().await;
+        panic!("body failed");
+    }));
+    assert_eq!(block_on(g.next()), Some(1));
+    let message = panic_message(|| block_on(g.next()));
+    assert_eq!(message, "body failed");
+    assert_eq!(log.take(), ["finally"]);
+    assert_eq!(g.state(), GenState::Closed);
+    assert!(g.is_terminated());
+    assert_eq!(block_on(g.next()), None::<u32>);
+}
+
 // ---------------------------------------------------------------------------------------------
 // rules 88-89: agen_hooks, agen_asyncio_finalization (no GC: `aclosing` stands in)
 

@@ -262,6 +262,40 @@ fn rule_65_closed_after_later_panic() {
     assert_closed_for_good(&g, &frame);
 }
 
+// rule 65: a panic during `Iterator::next`, which resumes through the handle's exclusive borrow
+// and so does not mark the generator running: the generator closes all the same, its finally
+// runs once, and its body is released.
+#[test]
+fn rule_65_closed_after_panic_during_iterator_next() {
+    let (log, frame) = (Log::new(), Rc::new(()));
+    let mut g = closable(&log, &frame, Ending::PanicsAt(1));
+    assert_eq!(g.next(), Some(0));
+    let payload = catch_unwind(AssertUnwindSafe(|| g.next())).expect_err("the panic escapes");
+    assert_eq!(panic_message(&*payload), "body panicked");
+    assert_eq!(log.take(), ["started", "finally"]);
+    assert_closed_for_good(&g, &frame);
+    assert_eq!(g.next(), None);
+}
+
+// rule 65: the same through a pinned handle, whose resume is inlined into the caller.
+#[test]
+fn rule_65_pinned_closed_after_panic_during_iterator_next() {
+    let log = Log::new();
+    let mut g = cogen::pin!(generator(async |mut co: Co<'_, u32>| {
+        let _finally = log.finally("finally");
+        co.yield_(0).await;
+        panic!("body panicked");
+    }));
+    assert_eq!(g.next(), Some(0));
+    assert_eq!(g.state(), GenState::Suspended);
+    let payload = catch_unwind(AssertUnwindSafe(|| g.next())).expect_err("the panic escapes");
+    assert_eq!(panic_message(&*payload), "body panicked");
+    assert_eq!(log.take(), ["finally"]);
+    assert_eq!(g.state(), GenState::Closed);
+    assert_eq!(g.next(), None);
+    assert_eq!(g.resume(), Step::Exhausted);
+}
+
 // rule 65: a return.
 #[test]
 fn rule_65_closed_after_return() {
