@@ -759,7 +759,8 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// The synchronous resume: [`Generator::try_resume`] (`RESUME`) and
-    /// [`Generator::__resume_next`] (`NEXT`); `EXCLUSIVE` as in [`poll_body`](Self::poll_body).
+    /// [`Generator::__resume_next_mut`] (`NEXT`); `EXCLUSIVE` as in
+    /// [`poll_body`](Self::poll_body).
     #[inline(always)]
     fn resume_sync<const CALLER: u8, const EXCLUSIVE: bool>(
         self: Pin<&Self>,
@@ -789,8 +790,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// `Stream::poll_next` of an async generator: starts it if it has not started, continues
     /// the wait in flight if there is one, else sends `value`. (One call with one input, as
-    /// [`Generator::__resume_next`], so that the body's poll is inlined once.) Exclusive, as
-    /// [`Generator::__resume_next_mut`]: it does not mark the generator running.
+    /// [`Generator::__resume_next_mut`], so that the body's poll is inlined once.) Exclusive,
+    /// as that one: it does not mark the generator running.
     #[inline]
     pub(crate) fn poll_stream_next(
         self: Pin<&mut Self>,
