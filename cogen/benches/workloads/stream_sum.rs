@@ -96,18 +96,10 @@ pub(crate) struct AwaitFloor<F> {
 /// A yield of [`AwaitFloor`]'s bodies.
 struct FloorYield(Option<u64>);
 
-/// The waker of [`AwaitFloor::poll_next`]: its data is the slot. A clone is a no-op waker, so
-/// that no waker outliving the poll can point at the slot.
+/// The waker of [`AwaitFloor::poll_next`]: its data is the slot. A clone is `Waker::noop()`,
+/// so that no waker outliving the poll can point at the slot.
 static FLOOR_VTABLE: RawWakerVTable = RawWakerVTable::new(
-    |_| RawWaker::new(std::ptr::null(), &NOOP_VTABLE),
-    |_| {},
-    |_| {},
-    |_| {},
-);
-
-/// The vtable of a no-op waker (clones of [`FLOOR_VTABLE`]'s).
-static NOOP_VTABLE: RawWakerVTable = RawWakerVTable::new(
-    |_| RawWaker::new(std::ptr::null(), &NOOP_VTABLE),
+    |_| RawWaker::new(std::ptr::null(), Waker::noop().vtable()),
     |_| {},
     |_| {},
     |_| {},
