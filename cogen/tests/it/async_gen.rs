@@ -997,17 +997,24 @@ fn rule_87_error_raised_during_poll_next_panics() {
     assert_eq!(block_on(g.next()), None);
 }
 
+/// Yields 1, awaits once, then panics; its `finally` logs.
+fn panics_after_one_item(
+    log: &Log,
+) -> cogen::AsyncGen<u32, (), std::convert::Infallible, impl Future<Output = ()> + '_> {
+    async_generator(async |mut co| {
+        let _finally = log.finally("finally");
+        co.yield_(1).await;
+        yield_now().await;
+        panic!("body failed");
+    })
+}
+
 // rule 87: a panic in the body (Rust's uncatchable "exception") reaches the awaiter, runs the
 // destructors, and leaves the generator closed.
 #[test]
 fn rule_87_panic_in_body_closes_the_generator() {
     let log = Log::new();
-    let g = pin!(async_generator(async |mut co| {
-        let _finally = log.finally("finally");
-        co.yield_(1).await;
-        yield_now().await;
-        panic!("body failed");
-    }));
+    let g = pin!(panics_after_one_item(&log));
     let g = g.into_ref();
     assert_eq!(block_on(g.anext()), Ok(Step::Yielded(1)));
     let message = panic_message(|| block_on(g.anext()));
@@ -1022,12 +1029,7 @@ fn rule_87_panic_in_body_closes_the_generator() {
 #[test]
 fn rule_87_panic_during_poll_next_closes_the_generator() {
     let log = Log::new();
-    let mut g = pin!(async_generator(async |mut co| {
-        let _finally = log.finally("finally");
-        co.yield_(1).await;
-        yield_now().await;
-        panic!("body failed");
-    }));
+    let mut g = pin!(panics_after_one_item(&log));
     assert_eq!(block_on(g.next()), Some(1));
     let message = panic_message(|| block_on(g.next()));
     assert_eq!(message, "body failed");
