@@ -4,12 +4,37 @@
 //! generators of its children, so a key at depth `k` passes through `k + 1` generators; the
 //! `flat` rows walk the whole tree in one frame (an explicit stack, or recursion inside one
 //! stackful coroutine) and show what delegation costs by difference.
+//!
+//! The rows:
+//!
+//! * `baseline/nested-struct`: hand-written delegation ([`NestedIter`]), the reference;
+//! * `baseline/flat-stack`: hand-written flat walk ([`FlatIter`]);
+//! * `cogen/BoxGen`: cogen, each subtree a boxed generator, delegated to with `yield_from`;
+//! * `cogen/pinned-by-value`: cogen, each subtree's generator held inline in its parent's;
+//! * `genawaiter/rc`, `genawaiter/stack`, `next-gen/boxed`, `corosensei/nested`,
+//!   `generator/nested`: the anchor crates, one generator (or coroutine) per subtree as well;
+//!   none has a `yield from`, so each re-yields its children's items;
+//! * `corosensei/flat`: recursion inside one stackful coroutine.
+//!
+//! Limits of the anchor rows:
+//!
+//! * `genawaiter/stack` and `next-gen/boxed` box each child's state (its future, its generator):
+//!   held inline, a subtree's state would contain itself;
+//! * `corosensei/nested` lends each coroutine a stack from a pool of one per tree level, mapped
+//!   once by the setup: mapping a stack per coroutine (about 9 µs) would dwarf the traversal;
+//! * `generator/nested` maps a stack per generator (about 12 µs a key in the anchors'
+//!   measures), so it runs at depth 10 only;
+//! * no `baseline/from_fn` row: a `std::iter::from_fn` closure cannot name its own type, so a
+//!   nested one would hold a `Box<dyn Iterator>` child and the stages of [`NestedIter`], which
+//!   is [`NestedIter`] again (behind a virtual call).
 
+use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::hint::black_box;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use cogen::{BoxGen, Co, Generator};
 
@@ -235,6 +260,105 @@ pub(crate) fn genawaiter_rc(lo: u64, hi: u64) -> genawaiter::rc::Gen<u64, (), Ge
     })
 }
 
+/// genawaiter (stack): each body makes its children's generators on a `Shelf` of its own (a
+/// local of the body, so inside the parent's future) and re-yields their items. The child's
+/// future must be boxed: held inline, the future of a subtree would contain itself.
+pub(crate) async fn genawaiter_stack(lo: u64, hi: u64, co: genawaiter::stack::Co<'_, u64>) {
+    let mid = middle(lo, hi);
+    if lo < mid {
+        genawaiter::stack::let_gen_using!(child, |co| Box::pin(genawaiter_stack(lo, mid, co)));
+        for x in child {
+            co.yield_(x).await;
+        }
+    }
+    co.yield_(mid).await;
+    if mid + 1 < hi {
+        genawaiter::stack::let_gen_using!(child, |co| Box::pin(genawaiter_stack(mid + 1, hi, co)));
+        for x in child {
+            co.yield_(x).await;
+        }
+    }
+}
+
+/// next-gen: each subtree's generator made on the heap (`mk_gen!(let _ = box …)`, recursion
+/// needs the indirection) and run to its end, re-yielding its items: next-gen 0.1.1 aborts the
+/// process when a suspended generator is dropped.
+#[next_gen::generator(yield(u64))]
+pub(crate) fn next_gen_boxed(lo: u64, hi: u64) {
+    let mid = middle(lo, hi);
+    if lo < mid {
+        next_gen::mk_gen!(let child = box next_gen_boxed(lo, mid));
+        for x in child {
+            yield_!(x);
+        }
+    }
+    yield_!(mid);
+    if mid + 1 < hi {
+        next_gen::mk_gen!(let child = box next_gen_boxed(mid + 1, hi));
+        for x in child {
+            yield_!(x);
+        }
+    }
+}
+
+/// The stacks of `corosensei/nested`, one per tree level (at most one coroutine per level is
+/// alive at a time): made in the setup, outside the timing, and lent to each coroutine for its
+/// lifetime.
+pub(crate) type StackPool = Rc<RefCell<Vec<corosensei::stack::DefaultStack>>>;
+
+/// corosensei, nested: a coroutine per subtree, on a stack taken from `pool` (given back by
+/// whoever runs it to its end), re-yielding its children's items.
+pub(crate) fn corosensei_nested(
+    pool: &StackPool,
+    lo: u64,
+    hi: u64,
+) -> corosensei::Coroutine<(), u64, ()> {
+    /// Runs `child` to its end, re-yielding its items, then gives its stack back.
+    #[inline]
+    fn delegate(
+        y: &corosensei::Yielder<(), u64>,
+        pool: &StackPool,
+        mut child: corosensei::Coroutine<(), u64, ()>,
+    ) {
+        while let corosensei::CoroutineResult::Yield(x) = child.resume(()) {
+            y.suspend(x);
+        }
+        pool.borrow_mut().push(child.into_stack());
+    }
+    let stack = pool.borrow_mut().pop().expect("one stack per tree level");
+    let pool = Rc::clone(pool);
+    corosensei::Coroutine::with_stack(stack, move |y: &corosensei::Yielder<(), u64>, ()| {
+        let mid = middle(lo, hi);
+        if lo < mid {
+            delegate(y, &pool, corosensei_nested(&pool, lo, mid));
+        }
+        y.suspend(mid);
+        if mid + 1 < hi {
+            delegate(y, &pool, corosensei_nested(&pool, mid + 1, hi));
+        }
+    })
+}
+
+/// The `generator` crate: a generator (so a stack of its own, mapped at its creation) per
+/// subtree, re-yielding its children's items.
+pub(crate) fn generator_nested(lo: u64, hi: u64) -> generator::Generator<'static, (), u64> {
+    generator::Gn::<()>::new_scoped(move |mut s| {
+        let mid = middle(lo, hi);
+        if lo < mid {
+            for x in generator_nested(lo, mid) {
+                s.yield_(x);
+            }
+        }
+        s.yield_(mid);
+        if mid + 1 < hi {
+            for x in generator_nested(mid + 1, hi) {
+                s.yield_(x);
+            }
+        }
+        generator::done!()
+    })
+}
+
 /// corosensei, flat: plain recursion inside one stackful coroutine (no generator per subtree).
 pub(crate) fn corosensei_flat(lo: u64, hi: u64) -> corosensei::Coroutine<(), u64, ()> {
     fn walk(y: &corosensei::Yielder<(), u64>, lo: u64, hi: u64) {
@@ -279,6 +403,50 @@ pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
         move || genawaiter_rc(0, keys),
         |g| sum(g.into_iter()),
     );
+    rows.row(
+        "genawaiter/stack",
+        || (),
+        move |()| {
+            genawaiter::stack::let_gen_using!(g, |co| genawaiter_stack(0, keys, co));
+            sum(g.into_iter())
+        },
+    );
+    rows.row(
+        "next-gen/boxed",
+        || (),
+        move |()| {
+            next_gen::mk_gen!(let g = box next_gen_boxed(0, keys));
+            sum(g)
+        },
+    );
+    // The pool outlives the iterations: its `d` stacks are mapped once, by the first setup,
+    // and every traversal gives them all back.
+    let pool = StackPool::default();
+    rows.row(
+        "corosensei/nested",
+        move || {
+            let mut stacks = pool.borrow_mut();
+            while stacks.len() < d as usize {
+                stacks.push(corosensei::stack::DefaultStack::default());
+            }
+            drop(stacks);
+            Rc::clone(&pool)
+        },
+        move |pool| {
+            let mut co = corosensei_nested(&pool, 0, keys);
+            let mut total = 0u64;
+            while let corosensei::CoroutineResult::Yield(x) = co.resume(()) {
+                total = total.wrapping_add(black_box(x));
+            }
+            pool.borrow_mut().push(co.into_stack());
+            total
+        },
+    );
+    // A stack mapped per generator (about 12 µs a key in the anchors' measures): too slow
+    // for the deeper trees, so at depth 10 only.
+    if d == 10 {
+        rows.row("generator/nested", move || generator_nested(0, keys), sum);
+    }
     rows.row(
         "corosensei/flat",
         move || corosensei_flat(0, keys),
