@@ -166,9 +166,15 @@ const ANCHORS: &[(&str, &str, f64)] = &[
     ("send_echo", "next-gen", 2.10),
     ("tree_d10", "baseline/nested-struct", 25.0),
     ("tree_d10", "genawaiter/rc", 90.1),
+    ("tree_d10", "genawaiter/stack", 92.0),
+    ("tree_d10", "next-gen/boxed", 67.3),
+    ("tree_d10", "corosensei/nested", 87.9),
     ("tree_d10", "corosensei/flat", 18.8),
     ("tree_d18", "baseline/nested-struct", 66.6),
     ("tree_d18", "genawaiter/rc", 188.0),
+    ("tree_d18", "genawaiter/stack", 185.0),
+    ("tree_d18", "next-gen/boxed", 113.0),
+    ("tree_d18", "corosensei/nested", 150.0),
     ("tree_d18", "corosensei/flat", 10.2),
     ("create_small", "baseline/struct", 0.24),
     ("create_small", "genawaiter/stack", 2.00),
@@ -209,6 +215,30 @@ fn print_table(m: &Measured) {
             "| {name} | {ns:.2} | {:.2} | {anchor_ratio} |",
             ns / reference
         );
+    }
+    println!();
+}
+
+/// The growth question of the tree workload: each row's cost per key at the deepest tree
+/// against the shallowest (the target for cogen: at most 1.3×).
+fn print_growth(shallow: &Measured, deep: &Measured) {
+    // Not `### tree_…`: `scripts/bench_chart.py` draws the tables by the heading's first word.
+    println!(
+        "### growth per key, {} → {}\n",
+        shallow.workload, deep.workload
+    );
+    println!(
+        "| implementation | ns/key, {} | ns/key, {} | growth |",
+        shallow.workload, deep.workload
+    );
+    println!("|---|---:|---:|---:|");
+    for &(name, shallow_ns) in &shallow.rows {
+        if let Some(&(_, deep_ns)) = deep.rows.iter().find(|(row, _)| *row == name) {
+            println!(
+                "| {name} | {shallow_ns:.2} | {deep_ns:.2} | {:.2}× |",
+                deep_ns / shallow_ns
+            );
+        }
     }
     println!();
 }
@@ -342,6 +372,10 @@ fn main() {
     }
     for t in &tables {
         print_table(t);
+    }
+    let tree_table = |name: &str| tables.iter().find(|t| t.workload == name);
+    if let (Some(shallow), Some(deep)) = (tree_table("tree_d10"), tree_table("tree_d22")) {
+        print_growth(shallow, deep);
     }
 
     one_million_boxed();
