@@ -69,6 +69,16 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         move |()| each(n, |i| first(Once { item: Some(i) })),
     );
     rows.row(
+        "baseline/from_fn",
+        || (),
+        move |()| {
+            each(n, |i| {
+                let mut item = Some(i);
+                first(std::iter::from_fn(move || item.take()))
+            })
+        },
+    );
+    rows.row(
         "cogen/pinned",
         || (),
         move |()| each(n, |i| first(cogen::pin!(cogen_one(i)))),

@@ -8,7 +8,8 @@
 //! The rows:
 //!
 //! * `baseline/nested-struct`: hand-written delegation ([`NestedIter`]), the reference;
-//! * `baseline/flat-stack`: hand-written flat walk ([`FlatIter`]);
+//! * `baseline/flat-stack`: hand-written flat walk ([`FlatIter`]), and the same walk as a
+//!   `std::iter::from_fn` closure;
 //! * `cogen/BoxGen`: cogen, each subtree a boxed generator, delegated to with `yield_from`;
 //! * `cogen/pinned-by-value`: cogen, each subtree's generator held inline in its parent's;
 //! * `genawaiter/rc`, `genawaiter/stack`, `next-gen/boxed`, `corosensei/nested`,
@@ -24,9 +25,10 @@
 //!   once by the setup: mapping a stack per coroutine (about 9 µs) would dwarf the traversal;
 //! * `generator/nested` maps a stack per generator (about 12 µs a key in the anchors'
 //!   measures), so it runs at depth 10 only;
-//! * no `baseline/from_fn` row: a `std::iter::from_fn` closure cannot name its own type, so a
-//!   nested one would hold a `Box<dyn Iterator>` child and the stages of [`NestedIter`], which
-//!   is [`NestedIter`] again (behind a virtual call).
+//! * `baseline/from_fn (flat)` is the flat walk as a `std::iter::from_fn` closure (the anchors'
+//!   `baseline/from_fn`); there is no nested one: a closure cannot name its own type, so it
+//!   would hold a `Box<dyn Iterator>` child and the stages of [`NestedIter`], which is
+//!   [`NestedIter`] again (behind a virtual call).
 
 use std::cell::RefCell;
 use std::convert::Infallible;
@@ -150,6 +152,16 @@ impl Iterator for FlatIter {
         self.push_left(mid + 1, hi);
         Some(mid)
     }
+}
+
+/// The flat walk of [`FlatIter`] as a `std::iter::from_fn` closure.
+pub(crate) fn flat_from_fn(lo: u64, hi: u64) -> impl Iterator<Item = u64> {
+    let mut walk = FlatIter::new(lo, hi);
+    std::iter::from_fn(move || {
+        let (mid, hi) = walk.stack.pop()?;
+        walk.push_left(mid + 1, hi);
+        Some(mid)
+    })
 }
 
 /// cogen, recursive: each subtree a type-erased boxed generator, delegated to with
@@ -390,6 +402,11 @@ pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
         sum,
     );
     rows.row("baseline/flat-stack", move || FlatIter::new(0, keys), sum);
+    rows.row(
+        "baseline/from_fn (flat)",
+        move || flat_from_fn(0, keys),
+        sum,
+    );
     rows.row("cogen/BoxGen", move || cogen_boxed(0, keys), sum);
     match d {
         10 => by_value_row::<D10>(rows, keys),
