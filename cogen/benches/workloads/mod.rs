@@ -45,6 +45,17 @@ pub(crate) fn sum(iter: impl Iterator<Item = u64>) -> u64 {
     total
 }
 
+/// Sums the items of a corosensei coroutine resumed with `()` until it returns, each through
+/// `black_box` (the consuming loop of the stackful rows of `yield_sum` and `tree`).
+#[inline(always)]
+pub(crate) fn sum_coroutine(co: &mut corosensei::Coroutine<(), u64, ()>) -> u64 {
+    let mut total = 0u64;
+    while let corosensei::CoroutineResult::Yield(x) = co.resume(()) {
+        total = total.wrapping_add(black_box(x));
+    }
+    total
+}
+
 /// Receives the implementations of one workload, one row each.
 pub(crate) trait Rows {
     /// One implementation: `setup` builds its input (not timed), `run` consumes it (timed) and

@@ -33,14 +33,13 @@
 use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
-use std::hint::black_box;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 
 use cogen::{BoxGen, Co, Generator};
 
-use super::{Rows, sum};
+use super::{Rows, sum, sum_coroutine};
 
 /// The number of keys of a tree of depth `d`.
 pub(crate) fn keys(d: u32) -> u64 {
@@ -451,10 +450,7 @@ pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
         },
         move |pool| {
             let mut co = corosensei_nested(&pool, 0, keys);
-            let mut total = 0u64;
-            while let corosensei::CoroutineResult::Yield(x) = co.resume(()) {
-                total = total.wrapping_add(black_box(x));
-            }
+            let total = sum_coroutine(&mut co);
             pool.borrow_mut().push(co.into_stack());
             total
         },
@@ -467,12 +463,6 @@ pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
     rows.row(
         "corosensei/flat",
         move || corosensei_flat(0, keys),
-        |mut co| {
-            let mut total = 0u64;
-            while let corosensei::CoroutineResult::Yield(x) = co.resume(()) {
-                total = total.wrapping_add(black_box(x));
-            }
-            total
-        },
+        |mut co| sum_coroutine(&mut co),
     );
 }

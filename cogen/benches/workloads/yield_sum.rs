@@ -2,11 +2,10 @@
 //! resume/yield round trip with nothing else in it.
 
 use std::convert::Infallible;
-use std::hint::black_box;
 
 use cogen::Generator;
 
-use super::{Rows, sum};
+use super::{Rows, sum, sum_coroutine};
 
 /// `0 + 1 + … + (n - 1)`.
 pub(crate) fn expected(n: u64) -> u64 {
@@ -203,13 +202,7 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
     rows.row(
         "corosensei",
         move || corosensei_counter(n),
-        |mut co| {
-            let mut total = 0u64;
-            while let corosensei::CoroutineResult::Yield(x) = co.resume(()) {
-                total = total.wrapping_add(black_box(x));
-            }
-            total
-        },
+        |mut co| sum_coroutine(&mut co),
     );
     rows.row("generator", move || generator_counter(n), sum);
     rows.row(
