@@ -168,8 +168,8 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
         G: Delegate<Yield = Y, Resume = S, Error = E>,
     {
         YieldFrom {
-            delegation: Delegation::new(sub),
-            key: HeldKey::new(&mut self.key),
+            delegation: Delegation::new(sub, self.key),
+            _co: PhantomData,
         }
     }
 
@@ -486,7 +486,9 @@ where
     G: Delegate<Yield = Y, Resume = S, Error = E>,
 {
     delegation: Delegation<G, Y, S, E>,
-    key: HeldKey<'c, Y, S, E>,
+    // Holds the `Co` mutably borrowed, as `HeldKey` does; the copy of its key is inside the
+    // delegation, where it fits in what would otherwise be padding.
+    _co: PhantomData<&'c mut Key<Y, S, E>>,
 }
 
 /// The state of one `yield_from`: a node of the delegation chain (see `chain.rs`).
@@ -499,14 +501,16 @@ where
     link: Link<Y, S, E>,
     // Structurally pinned: a generator given by value is resumed in place.
     sub: G,
+    // What the sub-generator did when it was stepped through the chain without polling this
+    // body (whether that step was a close is in `closing`): the body's next poll takes it.
+    parked: Option<Step<Y, G::Return, E>>,
+    // The key of the `Co` that made this delegation (see `YieldFrom::_co`).
+    key: Key<Y, S, E>,
     started: bool,
     // The sub-generator is waiting on a foreign future: the next poll continues it.
     awaiting: bool,
-    // ... and that wait is part of closing it.
+    // ... and that wait is part of closing it; or the parked step was part of a close.
     closing: bool,
-    // What the sub-generator did when it was stepped through the chain without polling this
-    // body (and whether that step was a close): the body's next poll takes it from here.
-    parked: Option<(Step<Y, G::Return, E>, bool)>,
     _close_on_drop: CloseOnDrop,
 }
 
@@ -525,15 +529,16 @@ impl<G, Y, S, E> Delegation<G, Y, S, E>
 where
     G: Delegate<Yield = Y, Resume = S, Error = E>,
 {
-    fn new(sub: G) -> Self {
+    fn new(sub: G, key: Key<Y, S, E>) -> Self {
         Delegation {
             link: Link::new(step_link::<G, Y, S, E>),
             sub,
+            parked: None,
+            key,
             started: false,
-            _close_on_drop: CloseOnDrop,
             awaiting: false,
             closing: false,
-            parked: None,
+            _close_on_drop: CloseOnDrop,
         }
     }
 }
@@ -604,7 +609,8 @@ where
         }
         Poll::Ready(step) => {
             this.awaiting = false;
-            this.parked = Some((step, closing));
+            this.closing = closing;
+            this.parked = Some(step);
             Poll::Ready(LinkStep::Finished)
         }
     }
@@ -632,7 +638,7 @@ where
         // `YieldFrom` has no `Drop` impl and no manual `Unpin` impl, so it is `!Unpin`
         // whenever `G` is. The other fields are not pinned and are only read or overwritten.
         let this = unsafe { self.get_unchecked_mut() };
-        let airlock = this.key.airlock(cx.waker());
+        let airlock = this.delegation.key.airlock(cx.waker());
         // Every access to the delegation goes through this pointer, which a chain may keep
         // (see `link_sub`).
         let delegation = NonNull::from(&mut this.delegation);
@@ -642,7 +648,7 @@ where
         let incoming = unsafe { take(airlock) };
         let (step, closing) = if let Some(parked) = d.parked.take() {
             // The chain stepped the sub while this body was not polled.
-            parked
+            (parked, d.closing)
         } else {
             let input = if d.awaiting {
                 // Continue the sub's wait, or interrupt it with a throw or close.

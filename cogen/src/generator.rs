@@ -906,6 +906,17 @@ mod tests {
         assert_eq!(overhead(&returns_a_value), 16);
     }
 
+    /// A `yield_from` of a boxed generator of `u64`s: its chain link (16 bytes), the handle
+    /// (16), the parked outcome (16), the `Co`'s key (8) and three flags. (Before the key moved
+    /// into the delegation's padding and the parked outcome shed its own close flag: 80.)
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_delegation_of_a_boxed_generator_takes_64_bytes() {
+        type Sub = crate::BoxGen<'static, u64>;
+        type Delegating = crate::YieldFrom<'static, Sub, u64, (), core::convert::Infallible>;
+        assert_eq!(size_of::<Delegating>(), 64);
+    }
+
     /// The largest alignment that the usual 64-bit allocators (glibc's `malloc`, among others)
     /// serve from their plain path; `System` sends larger ones through `posix_memalign`.
     const PLAIN_MALLOC_ALIGN: usize = 16;
