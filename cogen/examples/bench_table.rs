@@ -68,7 +68,13 @@ fn stop_counting() -> Heap {
 /// Repetitions per row; the median is printed.
 const REPS: usize = 9;
 
-type Timed = Box<dyn FnMut() -> Duration>;
+/// What one repetition of a row lasts at least: a workload shorter than this (a small tree,
+/// `create_small`) is run several times in a row within the repetition, so that what the
+/// previous row left in the caches and branch predictors is paid once, not on every run.
+const SAMPLE: Duration = Duration::from_millis(5);
+
+/// Runs a row's workload `n` times (each with a fresh, untimed setup); their total time.
+type Timed = Box<dyn FnMut(u32) -> Duration>;
 
 /// The rows of one workload, checked, then timed in turns.
 struct TableRows {
@@ -87,13 +93,16 @@ impl Rows for TableRows {
         check(&self.workload, name, self.expected, &mut setup, &mut run);
         self.rows.push((
             name,
-            Box::new(move || {
-                let input = setup();
-                let start = Instant::now();
-                let out = run(input);
-                let elapsed = start.elapsed();
-                black_box(out);
-                elapsed
+            Box::new(move |n| {
+                let mut total = Duration::ZERO;
+                for _ in 0..n {
+                    let input = setup();
+                    let start = Instant::now();
+                    let out = run(input);
+                    total += start.elapsed();
+                    black_box(out);
+                }
+                total
             }),
         ));
     }
@@ -121,15 +130,21 @@ fn measure(
     };
     list(&mut table);
     let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(REPS); table.rows.len()];
-    // One warm-up pass, then REPS passes, each in a rotated order of rows.
-    for (_, row) in &mut table.rows {
-        row();
-    }
+    // One warm-up pass, which also sets how many runs make a repetition of each row, then
+    // REPS passes, each in a rotated order of rows.
+    let runs: Vec<u32> = table
+        .rows
+        .iter_mut()
+        .map(|(_, row)| {
+            let once = row(1).max(Duration::from_nanos(1));
+            u32::try_from(SAMPLE.as_nanos().div_ceil(once.as_nanos())).unwrap_or(u32::MAX)
+        })
+        .collect();
     for rep in 0..REPS {
         let len = table.rows.len();
         for k in 0..len {
             let i = (k + rep) % len;
-            times[i].push((table.rows[i].1)());
+            times[i].push((table.rows[i].1)(runs[i]) / runs[i]);
         }
     }
     let rows = table
@@ -283,8 +298,10 @@ fn machine() {
         }
     );
     println!(
-        "- median of {REPS} interleaved repetitions per row, after one warm-up pass; checksums \
-         verified before timing\n"
+        "- median of {REPS} interleaved repetitions per row, after one warm-up pass; a \
+         repetition runs a short workload as many times as fill {} ms; checksums verified \
+         before timing\n",
+        SAMPLE.as_millis()
     );
     println!(
         "Ratios, not times, carry over between machines and runs: compare a row with the \
