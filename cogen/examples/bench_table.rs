@@ -5,6 +5,10 @@
 //! The workloads are the criterion benches' own (`benches/workloads/`), timed by a simple loop:
 //! the rows of a workload take turns, each repetition in a fresh order of rows, and the median
 //! of the repetitions is printed. Use `cargo bench` for confidence intervals.
+//!
+//! Arguments name the workloads to run (`cargo run --release --example bench_table --
+//! yield_sum tree_d18`); with none, every workload runs, and the growth and memory tables
+//! are printed too.
 
 // The `cogen/pinned-by-value` row nests 18 generator types inside each other; computing their
 // layout goes deeper than the default limit (128): about 14 levels of query per nested
@@ -344,55 +348,68 @@ fn one_million_boxed() {
 }
 
 fn main() {
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let wanted = |workload: &str| only.is_empty() || only.iter().any(|w| w == workload);
     machine();
     let n = 1_000_000;
-    let mut tables = vec![
-        measure(
+    let mut tables = Vec::new();
+    if wanted("yield_sum") {
+        tables.push(measure(
             "yield_sum",
             "baseline/struct",
             n,
             yield_sum::expected(n),
             |r| yield_sum::rows(r, n),
-        ),
-        measure(
+        ));
+    }
+    if wanted("send_echo") {
+        tables.push(measure(
             "send_echo",
             "baseline/struct",
             n,
             send_echo::expected(n),
             |r| send_echo::rows(r, n),
-        ),
-        measure(
+        ));
+    }
+    // The tree at every depth of the growth question (d10 -> d22).
+    for d in [10, 14, 18, 22] {
+        let workload = format!("tree_d{d}");
+        if wanted(&workload) {
+            tables.push(measure(
+                &workload,
+                "baseline/nested-struct",
+                tree::keys(d),
+                tree::expected(d),
+                |r| tree::rows(r, d),
+            ));
+        }
+    }
+    if wanted("create_small") {
+        tables.push(measure(
             "create_small",
             "baseline/struct",
             200_000,
             create_small::expected(200_000),
             |r| create_small::rows(r, 200_000),
-        ),
-        measure(
+        ));
+    }
+    if wanted("stream_sum") {
+        tables.push(measure(
             "stream_sum",
             "baseline/hand-written Stream",
             n,
             stream_sum::expected(n),
             |r| stream_sum::rows(r, n),
-        ),
-        measure(
+        ));
+    }
+    if wanted("stream_fold") {
+        tables.push(measure(
             "stream_fold",
             "baseline/hand-written Stream (fold)",
             n,
             stream_sum::expected(n),
             |r| stream_sum::fold_rows(r, n),
-        ),
-    ];
-    // The tree at every depth of the growth question (d10 -> d22), before `create_small`.
-    for (i, d) in [10, 14, 18, 22].into_iter().enumerate() {
-        let table = measure(
-            &format!("tree_d{d}"),
-            "baseline/nested-struct",
-            tree::keys(d),
-            tree::expected(d),
-            |r| tree::rows(r, d),
-        );
-        tables.insert(2 + i, table);
+        ));
     }
     for t in &tables {
         print_table(t);
@@ -402,6 +419,9 @@ fn main() {
         print_growth(shallow, deep);
     }
 
+    if !only.is_empty() {
+        return;
+    }
     one_million_boxed();
 
     println!("### memory of a suspended counter generator\n");

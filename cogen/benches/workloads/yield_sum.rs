@@ -183,7 +183,7 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
     rows.row("cogen/boxed", move || cogen_counter_body!(n).boxed(), sum);
     rows.row(
         "cogen/BoxGen (dyn)",
-        move || cogen_counter(n).boxed_dyn(),
+        move || cogen_counter_body!(n).boxed_dyn(),
         sum,
     );
     rows.row(
