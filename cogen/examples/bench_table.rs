@@ -80,11 +80,14 @@ const SAMPLE: Duration = Duration::from_millis(5);
 /// Runs a row's workload `n` times (each with a fresh, untimed setup); their total time.
 type Timed = Box<dyn FnMut(u32) -> Duration>;
 
-/// The rows of one workload, checked, then timed in turns.
+/// The rows of every workload, checked as they are listed, then timed in turns.
 struct TableRows {
+    /// The workload being listed, and the checksum its rows must compute.
     workload: String,
     expected: u64,
-    rows: Vec<(&'static str, Timed)>,
+    /// Each row with the index of its workload.
+    rows: Vec<(usize, &'static str, Timed)>,
+    section: usize,
 }
 
 impl Rows for TableRows {
@@ -96,6 +99,7 @@ impl Rows for TableRows {
     ) {
         check(&self.workload, name, self.expected, &mut setup, &mut run);
         self.rows.push((
+            self.section,
             name,
             Box::new(move |n| {
                 let mut total = Duration::ZERO;
@@ -112,6 +116,32 @@ impl Rows for TableRows {
     }
 }
 
+/// A workload to time: its name, the row its ratios are taken to, how many items one run
+/// processes, the checksum every row must compute, and the list of its rows.
+struct Workload {
+    name: String,
+    reference: &'static str,
+    items: u64,
+    expected: u64,
+    list: Box<dyn FnOnce(&mut TableRows)>,
+}
+
+fn workload(
+    name: &str,
+    reference: &'static str,
+    items: u64,
+    expected: u64,
+    list: impl FnOnce(&mut TableRows) + 'static,
+) -> Workload {
+    Workload {
+        name: name.to_owned(),
+        reference,
+        items,
+        expected,
+        list: Box::new(list),
+    }
+}
+
 /// One timed workload: its rows' median ns per item.
 struct Measured {
     workload: String,
@@ -120,26 +150,34 @@ struct Measured {
     rows: Vec<(&'static str, f64)>,
 }
 
-fn measure(
-    workload: &str,
-    reference: &'static str,
-    items: u64,
-    expected: u64,
-    list: impl FnOnce(&mut TableRows),
-) -> Measured {
+/// Times the rows of all `workloads` together: every repetition runs every row of every
+/// workload, in a rotated order, so that a machine that speeds up or slows down during the
+/// run (a shared machine does) moves all rows alike, and figures from different tables (the
+/// tree's growth from d10 to d22) compare as well as rows of one table do. Timed one table
+/// after another, the same build's `BoxGen` tree once measured 1.39x growth from d10 to d22
+/// in a full run and 0.94-0.99x when the two depths ran close together.
+fn measure(workloads: Vec<Workload>) -> Vec<Measured> {
     let mut table = TableRows {
-        workload: workload.to_owned(),
-        expected,
+        workload: String::new(),
+        expected: 0,
         rows: Vec::new(),
+        section: 0,
     };
-    list(&mut table);
+    let mut heads = Vec::new();
+    for (section, w) in workloads.into_iter().enumerate() {
+        table.workload = w.name.clone();
+        table.expected = w.expected;
+        table.section = section;
+        (w.list)(&mut table);
+        heads.push((w.name, w.reference, w.items));
+    }
     let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(REPS); table.rows.len()];
     // One warm-up pass, which also sets how many runs make a repetition of each row, then
     // REPS passes, each in a rotated order of rows.
     let runs: Vec<u32> = table
         .rows
         .iter_mut()
-        .map(|(_, row)| {
+        .map(|(_, _, row)| {
             let once = row(1).max(Duration::from_nanos(1));
             u32::try_from(SAMPLE.as_nanos().div_ceil(once.as_nanos())).unwrap_or(u32::MAX)
         })
@@ -148,23 +186,31 @@ fn measure(
         let len = table.rows.len();
         for k in 0..len {
             let i = (k + rep) % len;
-            times[i].push((table.rows[i].1)(runs[i]) / runs[i]);
+            times[i].push((table.rows[i].2)(runs[i]) / runs[i]);
         }
     }
-    let rows = table
+    let medians: Vec<(usize, &'static str, Duration)> = table
         .rows
         .iter()
         .zip(times)
-        .map(|((name, _), mut t)| {
+        .map(|(&(section, name, _), mut t)| {
             t.sort();
-            (*name, t[t.len() / 2].as_secs_f64() * 1e9 / items as f64)
+            (section, name, t[t.len() / 2])
         })
         .collect();
-    Measured {
-        workload: workload.to_owned(),
-        reference,
-        rows,
-    }
+    heads
+        .into_iter()
+        .enumerate()
+        .map(|(section, (workload, reference, items))| Measured {
+            workload,
+            reference,
+            rows: medians
+                .iter()
+                .filter(|&&(s, _, _)| s == section)
+                .map(|&(_, name, median)| (name, median.as_secs_f64() * 1e9 / items as f64))
+                .collect(),
+        })
+        .collect()
 }
 
 /// The anchors' medians (ns per item) from `shared/bench/anchor-results.md`, for the rows
@@ -352,65 +398,57 @@ fn main() {
     let wanted = |workload: &str| only.is_empty() || only.iter().any(|w| w == workload);
     machine();
     let n = 1_000_000;
-    let mut tables = Vec::new();
-    if wanted("yield_sum") {
-        tables.push(measure(
+    let mut workloads = vec![
+        workload(
             "yield_sum",
             "baseline/struct",
             n,
             yield_sum::expected(n),
-            |r| yield_sum::rows(r, n),
-        ));
-    }
-    if wanted("send_echo") {
-        tables.push(measure(
+            move |r| yield_sum::rows(r, n),
+        ),
+        workload(
             "send_echo",
             "baseline/struct",
             n,
             send_echo::expected(n),
-            |r| send_echo::rows(r, n),
-        ));
-    }
+            move |r| send_echo::rows(r, n),
+        ),
+    ];
     // The tree at every depth of the growth question (d10 -> d22).
     for d in [10, 14, 18, 22] {
-        let workload = format!("tree_d{d}");
-        if wanted(&workload) {
-            tables.push(measure(
-                &workload,
-                "baseline/nested-struct",
-                tree::keys(d),
-                tree::expected(d),
-                |r| tree::rows(r, d),
-            ));
-        }
+        workloads.push(workload(
+            &format!("tree_d{d}"),
+            "baseline/nested-struct",
+            tree::keys(d),
+            tree::expected(d),
+            move |r| tree::rows(r, d),
+        ));
     }
-    if wanted("create_small") {
-        tables.push(measure(
+    workloads.extend([
+        workload(
             "create_small",
             "baseline/struct",
             200_000,
             create_small::expected(200_000),
             |r| create_small::rows(r, 200_000),
-        ));
-    }
-    if wanted("stream_sum") {
-        tables.push(measure(
+        ),
+        workload(
             "stream_sum",
             "baseline/hand-written Stream",
             n,
             stream_sum::expected(n),
-            |r| stream_sum::rows(r, n),
-        ));
-    }
-    if wanted("stream_fold") {
-        tables.push(measure(
+            move |r| stream_sum::rows(r, n),
+        ),
+        workload(
             "stream_fold",
             "baseline/hand-written Stream (fold)",
             n,
             stream_sum::expected(n),
-            |r| stream_sum::fold_rows(r, n),
-        ));
-    }
+            move |r| stream_sum::fold_rows(r, n),
+        ),
+    ]);
+    workloads.retain(|w| wanted(&w.name));
+    let tables = measure(workloads);
     for t in &tables {
         print_table(t);
     }
