@@ -3,8 +3,8 @@
 //! `cargo run --release --example bench_table`.
 //!
 //! The workloads are the criterion benches' own (`benches/workloads/`), timed by a simple loop:
-//! the rows of a workload take turns, each repetition in a fresh order of rows, and the median
-//! of the repetitions is printed. Use `cargo bench` for confidence intervals.
+//! the rows of all workloads take turns, each repetition in a fresh order of rows, and the
+//! median of the repetitions is printed. Use `cargo bench` for confidence intervals.
 //!
 //! Arguments name the workloads to run (`cargo run --release --example bench_table --
 //! yield_sum tree_d18`); with none, every workload runs, and the growth and memory tables
