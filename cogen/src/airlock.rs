@@ -122,9 +122,8 @@ pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Manually
 
 /// A generator's identity: a number no other generator of the program ever gets.
 ///
-/// Taken from a global counter when the generator is made. The counter stops (aborts) before
-/// it could wrap or outgrow 7 bytes. It is kept shifted up by 8 bits: the layout of a
-/// generator's `PhaseWord` with its phase byte cleared.
+/// Taken from a global counter when the generator is made. The counter stops (aborts) long
+/// before it could wrap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Identity(u64);
 
@@ -173,9 +172,8 @@ fn reserve(count: IdentityBits) -> IdentityBits {
     static NEXT: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(1);
     // Relaxed: only uniqueness matters, and a read-modify-write is unique in any order.
     let first = NEXT.fetch_add(count, core::sync::atomic::Ordering::Relaxed);
-    // Identities must fit in the 7 bytes a generator keeps (`PhaseWord`), and the counter
-    // must never wrap: stop well before either (no thread holds more than one block at a time,
-    // and the margin is far larger than any number of threads).
+    // The counter must never wrap: stop well before (no thread holds more than one block at a
+    // time, and the margin is far larger than any number of threads).
     if first >= IDENTITY_LIMIT {
         identities_exhausted()
     }
@@ -198,19 +196,7 @@ impl Identity {
         reason = "the counter is `usize` on targets without 64-bit atomics"
     )]
     fn from_number(number: IdentityBits) -> Self {
-        Identity((number as u64) << 8)
-    }
-
-    /// The identity kept in `word`, a `PhaseWord` (whose low byte is the phase).
-    #[inline(always)]
-    pub(crate) fn from_word(word: u64) -> Self {
-        Identity(word & !0xff)
-    }
-
-    /// The identity as the high 56 bits of a `PhaseWord` (its low byte is zero).
-    #[inline(always)]
-    pub(crate) fn word(self) -> u64 {
-        self.0
+        Identity(number as u64)
     }
 }
 

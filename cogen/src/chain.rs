@@ -12,11 +12,11 @@
 //!
 //! # Invariants
 //!
-//! 1. **Live links.** A generator's `chain` is read only in the two phases of a body stopped
-//!    inside a `yield_from` (`SuspendedDelegating`, `AwaitingSub`), and every move into one
-//!    of them writes it (the chain just recorded, or `None`); in every other phase it may hold
-//!    a stale value that nothing reads (a plain yield leaves it as it was: one store less per
-//!    item on the hot path). While it is `Some` in those phases, every node on the path from
+//! 1. **Live links.** A generator's chain is kept in the same word as its phase
+//!    (`PhaseWord`), so every change of phase writes it: the chain just recorded (or `None`)
+//!    on a move into one of the two phases of a body stopped inside a `yield_from`
+//!    (`SuspendedDelegating`, `AwaitingSub`), `None` on a move into any other. It is read only
+//!    in those two phases. While it is `Some` there, every node on the path from
 //!    its innermost to its outermost link is alive and pinned: each lives in the body of a
 //!    generator that is owned (by value, or by an exclusive borrow) by the node above, so
 //!    nothing but this generator's resume can reach them, and none is dropped or moved while
@@ -41,7 +41,11 @@ use core::task::{Context, Poll};
 use crate::step::Input;
 
 /// A node of the delegation chain: the start of a `Delegation` (`repr(C)`).
-#[repr(C)]
+///
+/// Aligned to 16 (which a `Delegation` is anyway, for its `CloseOnDrop` marker), so that the
+/// low 4 bits of a link's address are zero and a generator keeps its phase there, beside the
+/// innermost link of its chain (`PhaseWord`).
+#[repr(C, align(16))]
 pub(crate) struct Link<Y, S, E> {
     /// Steps this node's sub-generator; knows the concrete `Delegation` type.
     pub(crate) step: StepFn<Y, S, E>,

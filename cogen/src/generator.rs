@@ -1,16 +1,17 @@
 //! The generator: a body future, its phase, and the resume protocol.
 
-use core::cell::{Cell, UnsafeCell};
+use core::cell::UnsafeCell;
 use core::convert::Infallible;
 use core::fmt;
 use core::future::Future;
 use core::marker::PhantomData;
 use core::mem::ManuallyDrop;
 use core::pin::Pin;
+use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
 use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
-use crate::chain::{self, Chain, Walked};
+use crate::chain::{self, Chain, Link, Walked};
 use crate::co::{Co, may_need_close_on_drop};
 use crate::state::{GenState, Phase, PhaseWord, Suspension};
 use crate::step::{Input, ResumeError, Step};
@@ -308,7 +309,6 @@ where
     let identity = Identity::next();
     Gen {
         phase: PhaseWord::new(Phase::Created, identity),
-        chain: Cell::new(None),
         body: UnsafeCell::new(BodySlot {
             future: ManuallyDrop::new(body(Co::new(Key::new(identity)))),
         }),
@@ -342,12 +342,11 @@ union BodySlot<F: Future> {
 /// ```
 #[must_use = "generators are lazy and do nothing unless resumed"]
 pub struct Gen<Y, S, E, F: Future> {
-    // See `Phase` for the invariants that every `unsafe` below relies on. The word also holds
-    // the identity that its `Co` compares with the airlock's header (see `airlock::Key`).
+    // See `Phase` for the invariants that every `unsafe` below relies on. Beside the phase:
+    // the delegation chain, recorded while suspended or waiting inside a `yield_from` (see
+    // `chain.rs` for its invariants), and the identity that its `Co` compares with the
+    // airlock's header (see `airlock::Key`).
     phase: PhaseWord,
-    // `Some` while suspended or waiting inside a `yield_from` whose chain could be recorded
-    // (see `chain.rs` for its invariants).
-    chain: Cell<Option<Chain<Y, S, E>>>,
     body: UnsafeCell<BodySlot<F>>,
     _types: PhantomData<fn(Y, S, E) -> (Y, S, E)>,
 }
@@ -412,6 +411,23 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     #[inline]
     fn owner(&self) -> Identity {
         self.phase.identity()
+    }
+
+    /// The delegation chain recorded with the phase (meaningful only in the delegating phases,
+    /// chain invariant 1).
+    #[inline(always)]
+    fn chain(&self) -> Option<Chain<Y, S, E>> {
+        let innermost = self.phase.chain().cast::<Link<Y, S, E>>().cast_mut();
+        NonNull::new(innermost).map(|innermost| Chain { innermost })
+    }
+
+    /// Moves to a delegating phase (`SuspendedDelegating`, `AwaitingSub`) with `chain`.
+    #[inline(always)]
+    fn set_delegating(&self, phase: Phase, chain: Option<Chain<Y, S, E>>) {
+        let innermost = chain.map_or(core::ptr::null(), |chain| {
+            chain.innermost.as_ptr().cast_const().cast::<()>()
+        });
+        self.phase.set_with_chain(phase, innermost);
     }
 
     /// Drops the body in place and closes. Destructors of the body's locals run here, innermost
@@ -502,8 +518,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
             (self.phase.get(), &input),
             (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
         );
-        let input = match (walk, self.chain.get()) {
-            (true, Some(chain)) => match self.walk_chain(chain, input, outer) {
+        let chain = if walk { self.chain() } else { None };
+        let input = match chain {
+            Some(chain) => match self.walk_chain(chain, input, outer) {
                 Some(done) => return done,
                 // Our own node finished: the body continues with no input.
                 None => None,
@@ -526,7 +543,6 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let this = self.get_ref();
         let mut cx = Context::from_waker(outer);
         this.phase.set(Phase::Running);
-        this.chain.set(None);
         // A panic in a sub-generator closes this generator and drops its body (and so the
         // whole chain), as a panic while polling the body would.
         let guard = PanicGuard(this);
@@ -536,13 +552,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         core::mem::forget(guard);
         match walked {
             Walked::Pending(innermost) => {
-                this.chain.set(Some(Chain { innermost }));
-                this.phase.set(Phase::AwaitingSub);
+                this.set_delegating(Phase::AwaitingSub, Some(Chain { innermost }));
                 Some(Poll::Pending)
             }
             Walked::Yielded(value, innermost) => {
-                this.chain.set(Some(Chain { innermost }));
-                this.phase.set(Phase::SuspendedDelegating);
+                this.set_delegating(Phase::SuspendedDelegating, Some(Chain { innermost }));
                 Some(Poll::Ready(Step::Yielded(value)))
             }
             // Our `yield_from` parked the outcome, and the body takes it from there.
@@ -601,13 +615,14 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                             this.finish();
                             hidden_catch();
                         }
-                        this.phase.set(Phase::suspended(suspension));
-                        // The chain is only read while delegating (chain invariant 1), so a
-                        // plain yield leaves it as it is: no store on the hot path. Polling the
-                        // body made new link pointers (invariant 2): record them.
                         if suspension == Suspension::Delegating {
+                            // Polling the body made new link pointers (chain invariant 2):
+                            // record them.
                             // SAFETY: the poll is over (as above).
-                            this.chain.set(unsafe { (*airlock).chain.take() });
+                            let chain = unsafe { (*airlock).chain.take() };
+                            this.set_delegating(Phase::SuspendedDelegating, chain);
+                        } else {
+                            this.phase.set(Phase::suspended(suspension));
                         }
                         Poll::Ready(Step::Yielded(value))
                     }
@@ -628,10 +643,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                         Poll::Pending
                     }
                     Outgoing::SubWaiting => {
-                        this.phase.set(Phase::AwaitingSub);
                         // No chain recorded: the continuation polls the body (chain
-                        // invariant 1: entering a delegating phase writes the chain).
-                        this.chain.set(None);
+                        // invariant 1).
+                        this.phase.set(Phase::AwaitingSub);
                         Poll::Pending
                     }
                 };
@@ -740,7 +754,11 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
 
     fn __take_chain(&self) -> Option<Chain<Y, S, E>> {
         match self.phase.get() {
-            Phase::SuspendedDelegating => self.chain.take(),
+            Phase::SuspendedDelegating => {
+                let chain = self.chain();
+                self.phase.set(Phase::SuspendedDelegating);
+                chain
+            }
             _ => None,
         }
     }
@@ -886,7 +904,8 @@ mod tests {
 
     use super::*;
 
-    /// What a `Gen` adds to its body's future: the phase, the identity and the chain.
+    /// What a `Gen` adds to its body's future: the phase and the chain in one word, and the
+    /// identity in another.
     fn overhead<Y, S, E, F: Future>(_: &Gen<Y, S, E, F>) -> usize {
         size_of::<Gen<Y, S, E, F>>() - size_of::<F>()
     }
