@@ -348,15 +348,16 @@ fn machine() {
         }
     );
     println!(
-        "- median of {REPS} interleaved repetitions per row, after one warm-up pass; a \
-         repetition runs a short workload as many times as fill {} ms; checksums verified \
-         before timing\n",
+        "- median of {REPS} repetitions per row, after one warm-up pass; each repetition runs \
+         every row of every workload, in a rotated order, and a short workload as many times \
+         as fill {} ms; checksums verified before timing\n",
         SAMPLE.as_millis()
     );
     println!(
-        "Ratios, not times, carry over between machines and runs: compare a row with the \
-         reference row of its own table, and with the anchors' ratio (same workload, measured \
-         by `shared/bench/anchor-results.md` on a machine like this one).\n"
+        "Compare ratios, not times: a row with the reference row of its own table, and with \
+         the anchors' ratio (same workload, measured by `shared/bench/anchor-results.md` on a \
+         machine like this one). Ratios carry over between runs on one kind of processor; \
+         between processors some move too (a boxed loop, which waits on memory, most).\n"
     );
 }
 
