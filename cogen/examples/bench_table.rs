@@ -7,8 +7,8 @@
 //! median of the repetitions is printed. Use `cargo bench` for confidence intervals.
 //!
 //! Arguments name the workloads to run (`cargo run --release --example bench_table --
-//! yield_sum tree_d18`); with none, every workload runs, and the growth and memory tables
-//! are printed too.
+//! yield_sum tree_d18`; an unknown name is refused with the list of names); with none, every
+//! workload runs, and the growth and memory tables are printed too.
 
 // The `cogen/pinned-by-value` row nests 18 generator types inside each other; computing their
 // layout goes deeper than the default limit (128): about 14 levels of query per nested
@@ -397,7 +397,6 @@ fn one_million_boxed() {
 fn main() {
     let only: Vec<String> = std::env::args().skip(1).collect();
     let wanted = |workload: &str| only.is_empty() || only.iter().any(|w| w == workload);
-    machine();
     let n = 1_000_000;
     let mut workloads = vec![
         workload(
@@ -448,7 +447,20 @@ fn main() {
             move |r| stream_sum::fold_rows(r, n),
         ),
     ]);
+    let unknown: Vec<&String> = only
+        .iter()
+        .filter(|name| !workloads.iter().any(|w| &w.name == *name))
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<&str> = workloads.iter().map(|w| w.name.as_str()).collect();
+        eprintln!(
+            "bench_table: no workload named {unknown:?}; the workloads are: {}",
+            names.join(", ")
+        );
+        std::process::exit(2);
+    }
     workloads.retain(|w| wanted(&w.name));
+    machine();
     let tables = measure(workloads);
     for t in &tables {
         print_table(t);
