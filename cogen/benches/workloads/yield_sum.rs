@@ -201,13 +201,6 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         move || cogen_counter_body!(n),
         |g| sum_started_first(cogen::pin!(g)),
     );
-    // The same, summed by `Iterator::fold`, which a pinned handle implements with its first
-    // resume apart from the loop (as `sum`, `for_each` and `count` use it).
-    rows.row(
-        "cogen/pinned (moved in, fold)",
-        move || cogen_counter_body!(n),
-        |g| cogen::pin!(g).fold(0, |total: u64, x| total.wrapping_add(black_box(x))),
-    );
     rows.row("cogen/boxed", move || cogen_counter_body!(n).boxed(), sum);
     rows.row(
         "cogen/BoxGen (dyn)",
