@@ -37,8 +37,7 @@ use crate::step::{Input, ResumeError, Step};
 /// Taking the first item with [`start`](Pinned::start) before the loop shows the optimiser
 /// where the body begins, and the loop after it compiles about as the pinned one does (7
 /// instructions per item against 37; 0.8-1.15× a hand-written iterator in five runs, against
-/// 5.0-6.8× without). Internal iteration (`fold`, `sum`, `for_each`, `count`) does this by
-/// itself; a `for` loop calls `next`, so it is written out:
+/// 5.0-6.8× without):
 ///
 /// ```
 /// use cogen::{Generates, Step, generator};
@@ -336,16 +335,7 @@ fn next_item<G: Generator<Resume = ()> + ?Sized>(mut generator: Pin<&mut G>) -> 
     // One call site of the resume, so that the whole resume (and the body's poll in it) can
     // be inlined into the caller's loop.
     let step = generator.as_mut().__resume_next_mut(());
-    item(generator.into_ref(), step)
-}
-
-/// What a resume of `Iterator::next` gives the caller: the item, or `None` with the return
-/// value kept for `take_return`.
-#[inline(always)]
-fn item<G: Generator + ?Sized>(
-    generator: Pin<&G>,
-    step: Result<Step<G::Yield, G::Return, G::Error>, ResumeError<G::Resume, G::Error>>,
-) -> Option<G::Yield> {
+    let generator = generator.into_ref();
     match step {
         Ok(Step::Yielded(item)) => Some(item),
         Ok(Step::Complete(value)) => {
@@ -356,37 +346,6 @@ fn item<G: Generator + ?Sized>(
         Ok(Step::Raised(_)) => raised_into_iterator(),
         Err(error) => misuse(&error),
     }
-}
-
-/// `Iterator::fold` for a pinned handle: the items of repeated `next` calls. A generator that
-/// has not started takes its first resume before the loop, in a loop of its own: the loop
-/// then knows where the body began, and a generator made in another function and moved in
-/// runs as one made where it is pinned (7 instructions per item against 37 for a counter,
-/// callgrind). The two loops must stay apart: merged after the first resume, the loop again
-/// sees a body that may start anywhere.
-#[inline(always)]
-fn fold_items<G, B, F>(mut generator: Pin<&mut G>, init: B, mut f: F) -> B
-where
-    G: Generator<Resume = ()> + ?Sized,
-    F: FnMut(B, G::Yield) -> B,
-{
-    let mut acc = init;
-    if generator.state() == GenState::Created {
-        // What `next` does to a generator that has not started.
-        let step = generator.as_ref().try_resume(Input::Start);
-        match item(generator.as_ref(), step) {
-            Some(first) => acc = f(acc, first),
-            None => return acc,
-        }
-        while let Some(x) = next_item(generator.as_mut()) {
-            acc = f(acc, x);
-        }
-    } else {
-        while let Some(x) = next_item(generator.as_mut()) {
-            acc = f(acc, x);
-        }
-    }
-    acc
 }
 
 impl<G: Generator + ?Sized> Pinned<'_, G> {
@@ -404,11 +363,6 @@ impl<G: Generator<Resume = ()> + ?Sized> Iterator for Pinned<'_, G> {
     #[inline(always)]
     fn next(&mut self) -> Option<G::Yield> {
         next_item(self.as_pin_mut())
-    }
-
-    #[inline(always)]
-    fn fold<B, F: FnMut(B, G::Yield) -> B>(mut self, init: B, f: F) -> B {
-        fold_items(self.as_pin_mut(), init, f)
     }
 }
 
