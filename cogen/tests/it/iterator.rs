@@ -3,6 +3,7 @@
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
 use std::ptr;
 use std::rc::Rc;
 
@@ -195,6 +196,83 @@ fn rule_01_returned_error_ends_loop_quietly() {
     assert_eq!(seen, [1]);
     assert_eq!(g.state(), GenState::Closed);
     assert_eq!(g.take_return(), Some(Err("returned error")));
+}
+
+// rule 1: internal iteration on a pinned handle (`fold`, and `sum`, `for_each`, `count`,
+// which use it) gives exactly what repeated `next` gives: from the start for a generator that
+// has not started, from where it is for one that has, the return value kept for
+// `take_return`, and nothing from a finished one.
+#[test]
+fn rule_01_pinned_fold_is_repeated_next() {
+    let numbers = || {
+        generator(async |mut co| {
+            for i in 1..=4u32 {
+                co.yield_(i).await;
+            }
+            "done"
+        })
+    };
+    let push = |mut seen: Vec<u32>, x| {
+        seen.push(x);
+        seen
+    };
+
+    let mut fresh = pin!(numbers());
+    let seen = cogen::Pinned::new(fresh.as_mut()).fold(Vec::new(), push);
+    assert_eq!(seen, [1, 2, 3, 4]);
+    let after = cogen::Pinned::new(fresh.as_mut());
+    assert_eq!(after.state(), GenState::Closed);
+    assert_eq!(after.take_return(), Some("done"));
+    assert_eq!(
+        cogen::Pinned::new(fresh.as_mut()).fold(Vec::new(), push),
+        [] as [u32; 0],
+        "a finished generator folds to the initial value"
+    );
+
+    let mut started = pin!(numbers());
+    assert_eq!(cogen::Pinned::new(started.as_mut()).next(), Some(1));
+    let seen = cogen::Pinned::new(started.as_mut()).fold(Vec::new(), push);
+    assert_eq!(
+        seen,
+        [2, 3, 4],
+        "a started generator goes on from where it is"
+    );
+
+    let mut at_once = pin!(generator(async |_co: Co<'_, u32>| "at once"));
+    let seen = cogen::Pinned::new(at_once.as_mut()).fold(Vec::new(), push);
+    assert!(seen.is_empty());
+    let after = cogen::Pinned::new(at_once.as_mut());
+    assert_eq!(after.take_return(), Some("at once"));
+
+    assert_eq!(cogen::pin!(numbers()).sum::<u32>(), 10);
+    assert_eq!(cogen::pin!(numbers()).count(), 4);
+}
+
+// rule 1: an error raised into internal iteration escapes it as it escapes `next`, whether it
+// comes from the first resume or a later one, after the body's finally ran.
+#[test]
+fn rule_01_raised_error_escapes_pinned_fold() {
+    for items_before in [0, 2] {
+        let log = Log::new();
+        let body_log = log.clone();
+        let mut slot = pin!(coroutine(async move |mut co: Co<'_, u32, (), &str>| {
+            let _finally = body_log.finally("finally");
+            for i in 0..items_before {
+                co.yield_(i).await;
+            }
+            co.raise::<()>(Interrupt::Throw("boom")).await
+        }));
+        let mut seen = Vec::new();
+        let escaped = catch_unwind(AssertUnwindSafe(|| {
+            cogen::Pinned::new(slot.as_mut()).for_each(|x| seen.push(x));
+        }));
+        let payload = escaped.expect_err("the raised error escapes the fold");
+        let message = panic_message(&*payload);
+        assert!(message.contains("resume()"), "{message}");
+        assert_eq!(seen.len(), items_before as usize);
+        assert_eq!(log.take(), ["finally"]);
+        assert_eq!(cogen::Pinned::new(slot.as_mut()).state(), GenState::Closed);
+    }
 }
 
 // rule 2: `iter(callable, sentinel)` is `from_fn(callable).take_while(|v| v != sentinel)`:
