@@ -33,33 +33,8 @@ use crate::step::{Input, ResumeError, Step};
 /// A generator made where it is pinned and iterated there compiles to the loop a hand-written
 /// iterator gives. One made in another function and moved in (returned by a function the
 /// optimiser did not inline) reaches the loop in a state the optimiser cannot see, and every
-/// item then dispatches on it: about 6× a hand-written iterator in the `yield_sum` benchmark.
-/// Taking the first item with [`start`](Pinned::start) before the loop shows the optimiser
-/// where the body begins, and the loop after it compiles about as the pinned one does (7
-/// instructions per item against 37; 0.8-1.15× a hand-written iterator in five runs, against
-/// 5.0-6.8× without):
-///
-/// ```
-/// use cogen::{Generates, Step, generator};
-///
-/// fn counter(n: u64) -> impl Generates<u64> {
-///     generator(async move |mut co| {
-///         for i in 0..n {
-///             co.yield_(i).await;
-///         }
-///     })
-/// }
-///
-/// let g = cogen::pin!(counter(4));
-/// let mut total = 0;
-/// if let Step::Yielded(first) = g.start() {
-///     total += first;
-///     for x in g {
-///         total += x;
-///     }
-/// }
-/// assert_eq!(total, 6);
-/// ```
+/// item then dispatches on it: about 6× a hand-written iterator in the `yield_sum` benchmark,
+/// where a body's own work is nothing; the README's "Performance" section has the details.
 #[macro_export]
 macro_rules! pin {
     ($generator:expr $(,)?) => {

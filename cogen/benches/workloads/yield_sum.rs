@@ -195,7 +195,9 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         |g| sum(cogen::pin!(g)),
     );
     // The same, started with `start()` before the loop: the first resume is then known to
-    // begin at the body's start, and the loop after it compiles as the pinned one does.
+    // begin at the body's start, and the loop after it compiles as the pinned one does. An
+    // analysis row (why "moved in" costs more), not a remedy: with a body bigger than this
+    // counter, the second call site of the resume stops the body's poll from being inlined.
     rows.row(
         "cogen/pinned (moved in, started first)",
         move || cogen_counter_body!(n),
