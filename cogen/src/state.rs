@@ -90,6 +90,13 @@ pub(crate) enum Suspension {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum Phase {
+    /// Suspended at a [`Suspension::Plain`] yield (and so on for the next two). The two
+    /// suspensions that a `send` resumes by polling the body come first, as 0 and 1: the hot
+    /// path's test for them is then a range test of the tag (a boxed coroutine's `send` loop,
+    /// `send_echo`: 42 -> 36 instructions per item, callgrind, against 4 and 5).
+    SuspendedPlain,
+    SuspendedCatching,
+    SuspendedDelegating,
     Created,
     Running,
     /// Waiting on a foreign future the body awaits itself.
@@ -97,10 +104,6 @@ pub(crate) enum Phase {
     /// Waiting on a foreign future that a sub-generator awaits, inside a `yield_from` (an
     /// interrupt is then forwarded down the chain).
     AwaitingSub,
-    /// Suspended at a [`Suspension::Plain`] yield (and so on for the next two).
-    SuspendedPlain,
-    SuspendedCatching,
-    SuspendedDelegating,
     /// Finished, holding nothing.
     Closed,
     /// Finished, keeping the return value for `take_return` (an `Iterator` that ran to the end).
