@@ -504,6 +504,16 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         }
     }
 
+    /// Whether an input that `gate` let through goes down the delegation chain: given to a
+    /// generator suspended inside a `yield_from`, or continuing a wait inside one.
+    #[inline(always)]
+    fn walks(&self, input: &Option<Input<S, E>>) -> bool {
+        matches!(
+            (self.phase.get(), input),
+            (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
+        )
+    }
+
     /// Carries out an input that `gate` let through: down the delegation chain when this
     /// generator is suspended or waiting inside a `yield_from` with a recorded chain (chain
     /// invariant 3: a continuation of a delegating generator polls its body), else by
@@ -512,12 +522,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     fn advance<const EXCLUSIVE: bool>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
+        walk: bool,
         outer: &Waker,
     ) -> Poll<Step<Y, F::Output, E>> {
-        let walk = matches!(
-            (self.phase.get(), &input),
-            (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
-        );
         let chain = if walk { self.chain() } else { None };
         let input = match chain {
             Some(chain) => match self.walk_chain(chain, input, outer) {
@@ -787,20 +794,23 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
         let phase = self.phase.get();
         let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
-        let gate = if plain && matches!(input, Input::Send(_)) {
-            Gate::Poll(Some(input))
+        let (input, walk) = if plain && matches!(input, Input::Send(_)) {
+            (Some(input), false)
         } else {
-            self.gate::<CALLER>(Some(input))
-        };
-        match gate {
-            Gate::Answer(answer) => answer,
-            Gate::Poll(input) => match self.advance::<EXCLUSIVE>(input, Waker::noop()) {
-                Poll::Ready(step) => Ok(step),
-                Poll::Pending => {
-                    self.finish();
-                    foreign_await()
+            match self.gate::<CALLER>(Some(input)) {
+                Gate::Answer(answer) => return answer,
+                Gate::Poll(input) => {
+                    let walk = self.walks(&input);
+                    (input, walk)
                 }
-            },
+            }
+        };
+        match self.advance::<EXCLUSIVE>(input, walk, Waker::noop()) {
+            Poll::Ready(step) => Ok(step),
+            Poll::Pending => {
+                self.finish();
+                foreign_await()
+            }
         }
     }
 }
@@ -831,15 +841,18 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         // The hot path, as in `resume_sync`: a send at a yield outside a delegation.
         let phase = self.phase.get();
         let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
-        let gate = if plain && matches!(input, Some(Input::Send(_))) {
-            Gate::Poll(input)
+        let (input, walk) = if plain && matches!(input, Some(Input::Send(_))) {
+            (input, false)
         } else {
-            self.gate::<CALLER>(input)
+            match self.gate::<CALLER>(input) {
+                Gate::Answer(answer) => return Poll::Ready(answer),
+                Gate::Poll(input) => {
+                    let walk = self.walks(&input);
+                    (input, walk)
+                }
+            }
         };
-        match gate {
-            Gate::Answer(answer) => Poll::Ready(answer),
-            Gate::Poll(input) => self.advance::<EXCLUSIVE>(input, cx.waker()).map(Ok),
-        }
+        self.advance::<EXCLUSIVE>(input, walk, cx.waker()).map(Ok)
     }
 }
 
