@@ -792,6 +792,9 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         input: Input<S, E>,
     ) -> Result<Step<Y, F::Output, E>, ResumeError<S, E>> {
         // The hot path (`next`/`send` at a yield outside a delegation) skips the full gate.
+        // Written out here and in `resume_async` rather than shared: one helper for both,
+        // returning a `ControlFlow`, took a coroutine sent to in a loop after being made in
+        // another function (`send_echo`, "moved in") from 1.0x to 4.5x a hand-written one.
         let phase = self.phase.get();
         let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
         let (input, walk) = if plain && matches!(input, Input::Send(_)) {
