@@ -12,6 +12,7 @@ mod generator;
 mod iterator;
 mod macros;
 mod misuse;
+mod pep479;
 mod send;
 mod states;
 mod throw;
