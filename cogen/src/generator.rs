@@ -506,12 +506,21 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
 
     /// Whether an input that `gate` let through goes down the delegation chain: given to a
     /// generator suspended inside a `yield_from`, or continuing a wait inside one.
+    ///
+    /// Never, decided at compile time, for a body whose type shows that it holds no
+    /// delegation across an await (`may_need_close_on_drop`): such a body is never suspended
+    /// inside a `yield_from` (`poll_body` refuses it with `hidden_catch`), and when it waits
+    /// inside one (`AwaitingSub`) it recorded no chain, so its body is polled either way.
+    /// Without the walk's path, a loop over a generator made elsewhere carries only
+    /// constants from one item to the next, and LLVM peels the first resume off the loop
+    /// (ARCHITECTURE.md, "Staying in registers").
     #[inline(always)]
     fn walks(&self, input: &Option<Input<S, E>>) -> bool {
-        matches!(
-            (self.phase.get(), input),
-            (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
-        )
+        may_need_close_on_drop::<F>()
+            && matches!(
+                (self.phase.get(), input),
+                (Phase::SuspendedDelegating, Some(_)) | (Phase::AwaitingSub, _)
+            )
     }
 
     /// Carries out an input that `gate` let through: down the delegation chain when this

@@ -911,6 +911,33 @@ fn rule_91_sub_generator_waits_after_an_earlier_delegation() {
     assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(None));
 }
 
+// rules 78 and 91: a delegation boxed inside the body, so that the body's type shows none (its
+// generator then has no chain walk at all, decided at compile time), whose sub-generator only
+// waits and returns: the wait is continued through the body, and the body takes the return.
+#[test]
+fn rule_91_boxed_delegation_to_a_waiting_sub_is_continued_through_the_body() {
+    let signal = Signal::default();
+    let mut g = pin!(async_generator(async |mut co| {
+        let sub = async_generator(async |_co: Co<'_, u32>| {
+            signal.wait().await;
+            7
+        });
+        let returned = Box::pin(co.yield_from(sub)).await;
+        co.yield_(returned).await;
+    }));
+    assert!(
+        std::mem::align_of_val(&*g) < 16,
+        "the premise: no delegation in the body's type"
+    );
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Pending);
+    assert_eq!(g.state(), GenState::Running);
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Pending);
+    signal.set();
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(Some(7)));
+    assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(None));
+    assert_eq!(g.state(), GenState::Closed);
+}
+
 // rules 82 and 86: reading with a timeout inside `aclosing` (the timeout wins, the `next()` is
 // cancelled while the body waits), then closing: nothing is in flight any more, so `aclose`
 // should close the generator (its destructors run) instead of panicking.
