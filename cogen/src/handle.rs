@@ -30,11 +30,13 @@ use crate::step::{Input, ResumeError, Step};
 ///
 /// # Performance
 ///
-/// A generator made where it is pinned and iterated there compiles to the loop a hand-written
-/// iterator gives. One made in another function and moved in (returned by a function the
-/// optimiser did not inline) reaches the loop in a state the optimiser cannot see, and every
-/// item then dispatches on it: about 6× a hand-written iterator in the `yield_sum` benchmark,
-/// where a body's own work is nothing; the README's "Performance" section has the details.
+/// A generator pinned in the function that iterates it compiles to the loop a hand-written
+/// iterator gives, whether it was made there or made in another function and moved in
+/// (returned by a function the optimiser did not inline): the optimiser peels the first
+/// resume off the loop, where the body's unknown starting state is dispatched on once. The
+/// exception is a body that delegates (`yield_from`) or catches (`.catch()`): made elsewhere,
+/// it dispatches on its state at every item (a counter moved in: about 6 times the
+/// instructions of a hand-written loop). The README's "Performance" section has the figures.
 #[macro_export]
 macro_rules! pin {
     ($generator:expr $(,)?) => {
