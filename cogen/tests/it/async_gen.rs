@@ -21,8 +21,8 @@ use futures::executor::block_on;
 use futures::stream::{FusedStream, Stream, StreamExt};
 
 use cogen::{
-    CloseError, Co, GenState, Input, Interrupt, ResumeError, Step, aclosing, async_coroutine,
-    async_generator, generator,
+    CloseError, Co, GenState, Generator, Input, Interrupt, ResumeError, Step, aclosing,
+    async_coroutine, async_generator, generator,
 };
 
 use crate::support::Log;
@@ -911,9 +911,9 @@ fn rule_91_sub_generator_waits_after_an_earlier_delegation() {
     assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(None));
 }
 
-// rules 78 and 91: a delegation boxed inside the body, so that the body's type shows none (its
-// generator then has no chain walk at all, decided at compile time), whose sub-generator only
-// waits and returns: the wait is continued through the body, and the body takes the return.
+// rules 78 and 91: a delegation boxed inside the body, so that the body's type shows none,
+// whose sub-generator only waits and returns: the wait (recorded without a chain) is continued
+// through the body, and the body takes the return.
 #[test]
 fn rule_91_boxed_delegation_to_a_waiting_sub_is_continued_through_the_body() {
     let signal = Signal::default();
@@ -935,6 +935,37 @@ fn rule_91_boxed_delegation_to_a_waiting_sub_is_continued_through_the_body() {
     signal.set();
     assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(Some(7)));
     assert_eq!(poll_once(Pin::new(&mut g.next())), Poll::Ready(None));
+    assert_eq!(g.state(), GenState::Closed);
+}
+
+// rules 46 and 91: the same wait, met by a synchronous `close`. For a body whose type shows no
+// delegation, the synchronous resume has no chain walk at all (decided at compile time): the
+// close goes through the body's boxed delegation to the waiting sub-generator, whose `finally`
+// runs before the body's, and both end closed.
+#[test]
+fn rule_46_sync_close_reaches_a_sub_waiting_inside_a_boxed_delegation() {
+    let log = Log::new();
+    let signal = Signal::default();
+    let g = pin!(generator(async |mut co: Co<'_, u32>| {
+        let _finally = log.finally("outer finally");
+        let sub = generator(async |_co: Co<'_, u32>| {
+            let _finally = log.finally("sub finally");
+            signal.wait().await;
+            7
+        });
+        let returned = Box::pin(co.yield_from(sub)).await;
+        co.yield_(returned).await;
+    }));
+    assert!(
+        std::mem::align_of_val(&*g) < 16,
+        "the premise: no delegation in the body's type"
+    );
+    let g = g.into_ref();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(g.poll_resume(Some(Input::Start), &mut cx).is_pending());
+    assert!(log.take().is_empty());
+    assert_eq!(g.try_resume(Input::Close), Ok(Step::Exhausted));
+    assert_eq!(log.take(), ["sub finally", "outer finally"]);
     assert_eq!(g.state(), GenState::Closed);
 }
 
