@@ -811,8 +811,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         // Written out here and in `resume_async` rather than shared: one helper for both,
         // returning a `ControlFlow`, took a coroutine sent to in a loop after being made in
         // another function (`send_echo`, "moved in") from 1.0x to 4.5x a hand-written one.
-        let phase = self.phase.get();
-        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
+        let plain = self.phase.is_at_yield();
         let (input, walk) = if plain && matches!(input, Input::Send(_)) {
             (Some(input), false)
         } else {
@@ -858,8 +857,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         cx: &mut Context<'_>,
     ) -> Poll<Result<Step<Y, F::Output, E>, ResumeError<S, E>>> {
         // The hot path, as in `resume_sync`: a send at a yield outside a delegation.
-        let phase = self.phase.get();
-        let plain = phase == Phase::SuspendedPlain || phase == Phase::SuspendedCatching;
+        let plain = self.phase.is_at_yield();
         let (input, walk) = if plain && matches!(input, Some(Input::Send(_))) {
             (input, false)
         } else {
