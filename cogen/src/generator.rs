@@ -13,6 +13,7 @@ use core::task::{Context, Poll, Waker};
 use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
 use crate::chain::{self, Chain, Link, Walked};
 use crate::co::{Co, may_need_close_on_drop};
+use crate::delegate::Delegate;
 use crate::state::{GenState, Phase, PhaseWord, Suspension};
 use crate::step::{Input, ResumeError, Step};
 use crate::unraisable::{self, UnraisableKind};
@@ -913,11 +914,16 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         // SAFETY: `Phase` invariant 3: a suspended generator has been polled through
         // `Pin<&Gen>`, so it is pinned; this is its last use before its fields are dropped in
         // place.
-        let this = unsafe { Pin::new_unchecked(&*self) };
+        let this = unsafe { Pin::new_unchecked(&mut *self) };
         let mut cx = Context::from_waker(Waker::noop());
-        match this.poll_resume(Some(Input::Close), &mut cx) {
-            Poll::Ready(Ok(Step::Yielded(_))) => unraisable::report(UnraisableKind::IgnoredClose),
-            Poll::Ready(Ok(Step::Raised(_))) => {
+        // Through the copy of the resume that a delegation to this generator steps it with
+        // (`Delegate::poll_step`, which refuses nothing here: a close reaches a suspended body
+        // through `gate`), not a copy of its own: a generator that is only ever delegated to
+        // then has one call of its body's poll in the program, which LLVM inlines (a tree
+        // walk with generators nested by value: 158 -> 143 instructions per key, callgrind).
+        match Delegate::poll_step(this, Some(Input::Close), &mut cx) {
+            Poll::Ready(Step::Yielded(_)) => unraisable::report(UnraisableKind::IgnoredClose),
+            Poll::Ready(Step::Raised(_)) => {
                 unraisable::report(UnraisableKind::RaisedWhileClosing);
             }
             // The close handler awaits: nothing can drive it from `Drop`. Its destructors run
