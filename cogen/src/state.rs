@@ -278,6 +278,25 @@ mod tests {
     #[repr(align(16))]
     struct Aligned(#[allow(dead_code, reason = "only its address is used")] u8);
 
+    static LINK: Aligned = Aligned(0);
+
+    /// The address of a stand-in link.
+    fn link() -> *const () {
+        (&raw const LINK).cast()
+    }
+
+    const ALL_PHASES: [Phase; 9] = [
+        Phase::SuspendedPlain,
+        Phase::SuspendedCatching,
+        Phase::SuspendedDelegating,
+        Phase::Created,
+        Phase::Running,
+        Phase::AwaitingOwn,
+        Phase::AwaitingSub,
+        Phase::Closed,
+        Phase::Returned,
+    ];
+
     #[test]
     fn a_phase_store_keeps_a_chain_only_when_given_one() {
         let word = PhaseWord::new(Phase::Created, Identity::next());
@@ -285,8 +304,7 @@ mod tests {
         assert_eq!(word.get(), Phase::Created);
         assert!(word.chain().is_null());
 
-        let link = Aligned(0);
-        let innermost = (&raw const link).cast::<()>();
+        let innermost = link();
         for phase in [
             Phase::SuspendedDelegating,
             Phase::AwaitingSub,
@@ -311,19 +329,7 @@ mod tests {
     #[test]
     fn the_hot_path_test_is_the_two_yield_phases_without_a_chain() {
         let word = PhaseWord::new(Phase::Created, Identity::next());
-        let link = Aligned(0);
-        let innermost = (&raw const link).cast::<()>();
-        for phase in [
-            Phase::SuspendedPlain,
-            Phase::SuspendedCatching,
-            Phase::SuspendedDelegating,
-            Phase::Created,
-            Phase::Running,
-            Phase::AwaitingOwn,
-            Phase::AwaitingSub,
-            Phase::Closed,
-            Phase::Returned,
-        ] {
+        for phase in ALL_PHASES {
             let at_yield = matches!(phase, Phase::SuspendedPlain | Phase::SuspendedCatching);
             word.set(phase);
             assert_eq!(word.is_at_yield(), at_yield, "{phase:?}");
@@ -331,7 +337,7 @@ mod tests {
             assert_eq!(word.is_at_yield(), at_yield, "{phase:?}, null chain");
             // Never written by the generator (a chain goes with a delegating phase), and not
             // taken for the hot path if it were.
-            word.set_with_chain(phase, innermost);
+            word.set_with_chain(phase, link());
             assert!(!word.is_at_yield(), "{phase:?} with a chain");
         }
     }
