@@ -27,6 +27,7 @@ pub(crate) mod send_echo;
 pub(crate) mod settings;
 pub(crate) mod stream_sum;
 pub(crate) mod tree;
+pub(crate) mod tree_floor;
 pub(crate) mod yield_sum;
 
 use std::hint::black_box;

@@ -12,6 +12,9 @@
 //!   `std::iter::from_fn` closure;
 //! * `cogen/BoxGen`: cogen, each subtree a boxed generator, delegated to with `yield_from`;
 //! * `cogen/pinned-by-value`: cogen, each subtree's generator held inline in its parent's;
+//! * `reference/await floor, no protocol (by value)`: the by-value walk as bare `async` blocks
+//!   driven with O(1) delegation and none of Python's protocol ([`super::tree_floor`]): what
+//!   the by-value row costs before its protocol;
 //! * `genawaiter/rc`, `genawaiter/stack`, `next-gen/boxed`, `corosensei/nested`,
 //!   `generator/nested`: the anchor crates, one generator (or coroutine) per subtree as well;
 //!   none has a `yield from`, so each re-yields its children's items;
@@ -34,11 +37,12 @@ use std::cell::RefCell;
 use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::rc::Rc;
 
 use cogen::{BoxGen, Co, Generator};
 
+use super::tree_floor::{FloorWalk, floor_delegate, floor_yield};
 use super::{Rows, sum, sum_coroutine};
 
 /// The number of keys of a tree of depth `d`.
@@ -184,12 +188,15 @@ pub(crate) fn cogen_boxed(lo: u64, hi: u64) -> BoxGen<'static, u64> {
 /// `d - 1`) inline in its state, pinned inside the delegation. No allocation, no dynamic
 /// dispatch; a plain recursive function cannot do this (its generator type would contain
 /// itself).
-pub(crate) trait Depth {
+pub(crate) trait Depth: 'static {
     /// The generator walking a subtree of this depth.
     fn walk(
         lo: u64,
         hi: u64,
     ) -> impl Generator<Yield = u64, Resume = (), Return = (), Error = Infallible> + 'static;
+
+    /// The same walk with no protocol (the by-value floor, [`tree_floor`]).
+    fn floor(lo: u64, hi: u64) -> impl Future<Output = ()> + 'static;
 }
 
 /// Depth 0: the empty tree.
@@ -205,6 +212,8 @@ impl Depth for Empty {
     ) -> impl Generator<Yield = u64, Resume = (), Return = (), Error = Infallible> + 'static {
         cogen::generator(async |_co: Co<'_, u64>| {})
     }
+
+    async fn floor(_lo: u64, _hi: u64) {}
 }
 
 impl<D: Depth> Depth for Deeper<D> {
@@ -222,6 +231,17 @@ impl<D: Depth> Depth for Deeper<D> {
                 co.yield_from(D::walk(mid + 1, hi)).await;
             }
         })
+    }
+
+    async fn floor(lo: u64, hi: u64) {
+        let mid = middle(lo, hi);
+        if lo < mid {
+            floor_delegate(pin!(D::floor(lo, mid))).await;
+        }
+        floor_yield(mid).await;
+        if mid + 1 < hi {
+            floor_delegate(pin!(D::floor(mid + 1, hi))).await;
+        }
     }
 }
 
@@ -383,12 +403,18 @@ pub(crate) fn corosensei_flat(lo: u64, hi: u64) -> corosensei::Coroutine<(), u64
     corosensei::Coroutine::new(move |y: &corosensei::Yielder<(), u64>, ()| walk(y, lo, hi))
 }
 
-/// The `cogen/pinned-by-value` row for the depth type `D`.
-fn by_value_row<D: Depth>(rows: &mut impl Rows, keys: u64) {
+/// The `cogen/pinned-by-value` row for the depth type `D` of depth `d`, and its floor.
+fn by_value_rows<D: Depth>(rows: &mut impl Rows, d: u32) {
+    let keys = keys(d);
     rows.row(
         "cogen/pinned-by-value",
         move || D::walk(0, keys),
         |g| sum(cogen::pin!(g)),
+    );
+    rows.row(
+        "reference/await floor, no protocol (by value)",
+        move || D::floor(0, keys),
+        move |f| sum(FloorWalk::new(pin!(f), d)),
     );
 }
 
@@ -408,10 +434,10 @@ pub(crate) fn rows(rows: &mut impl Rows, d: u32) {
     );
     rows.row("cogen/BoxGen", move || cogen_boxed(0, keys), sum);
     match d {
-        10 => by_value_row::<D10>(rows, keys),
-        14 => by_value_row::<D14>(rows, keys),
-        18 => by_value_row::<D18>(rows, keys),
-        22 => by_value_row::<D22>(rows, keys),
+        10 => by_value_rows::<D10>(rows, d),
+        14 => by_value_rows::<D14>(rows, d),
+        18 => by_value_rows::<D18>(rows, d),
+        22 => by_value_rows::<D22>(rows, d),
         _ => {}
     }
     rows.row(
