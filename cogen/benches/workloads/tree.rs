@@ -195,7 +195,7 @@ pub(crate) trait Depth: 'static {
         hi: u64,
     ) -> impl Generator<Yield = u64, Resume = (), Return = (), Error = Infallible> + 'static;
 
-    /// The same walk with no protocol (the by-value floor, [`tree_floor`]).
+    /// The same walk with no protocol (the by-value floor, [`super::tree_floor`]).
     fn floor(lo: u64, hi: u64) -> impl Future<Output = ()> + 'static;
 }
 
