@@ -1,0 +1,92 @@
+//! The `tree` benchmark's no-protocol floor (`benches/workloads/tree_floor.rs`) keeps raw
+//! pointers to pinned futures between polls, with `unsafe` code of its own: it runs here, on
+//! small trees, so that Miri checks it too (`.ci/run` runs this test under both aliasing
+//! models).
+
+use std::future::Future;
+use std::pin::{Pin, pin};
+use std::task::{Context, Waker};
+
+#[path = "../benches/workloads/tree_floor.rs"]
+mod tree_floor;
+
+use tree_floor::{FloorWalk, floor_delegate, floor_yield};
+
+/// The in-order walk of the keys `lo..hi`, each subtree a boxed future (any depth).
+fn boxed_walk(lo: u64, hi: u64) -> Pin<Box<dyn Future<Output = ()>>> {
+    Box::pin(async move {
+        if lo >= hi {
+            return;
+        }
+        let mid = lo + (hi - lo) / 2;
+        floor_delegate(pin!(boxed_walk(lo, mid))).await;
+        floor_yield(mid).await;
+        floor_delegate(pin!(boxed_walk(mid + 1, hi))).await;
+    })
+}
+
+/// One key, by value.
+async fn leaf(key: u64) {
+    floor_yield(key).await;
+}
+
+/// Three keys from `lo`, the children held inline in this future's state (as the bench's
+/// by-value row holds them).
+async fn three(lo: u64) {
+    floor_delegate(pin!(leaf(lo))).await;
+    floor_yield(lo + 1).await;
+    floor_delegate(pin!(leaf(lo + 2))).await;
+}
+
+/// Seven keys, two levels of children held inline.
+async fn seven() {
+    floor_delegate(pin!(three(0))).await;
+    floor_yield(3).await;
+    floor_delegate(pin!(three(4))).await;
+}
+
+#[test]
+fn children_held_inline_are_walked_in_order() {
+    let keys: Vec<u64> = FloorWalk::new(pin!(seven()), 3).collect();
+    assert_eq!(keys, (0..7).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_deeper_boxed_tree_is_walked_in_order_and_stays_finished() {
+    let root = pin!(boxed_walk(0, 31));
+    let mut walk = FloorWalk::new(root, 5);
+    assert_eq!(
+        walk.by_ref().collect::<Vec<_>>(),
+        (0..31).collect::<Vec<_>>()
+    );
+    assert_eq!(walk.next(), None);
+}
+
+#[test]
+fn a_walk_dropped_halfway_leaves_its_futures_to_their_owner() {
+    let mut root = pin!(boxed_walk(0, 31));
+    let mut walk = FloorWalk::new(root.as_mut(), 5);
+    assert_eq!(
+        walk.by_ref().take(10).collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>()
+    );
+    drop(walk);
+    // The root, suspended five levels deep, is dropped with its pinned children by its owner.
+}
+
+#[test]
+#[should_panic(expected = "only polled by FloorWalk")]
+fn a_floor_future_polled_by_another_waker_panics() {
+    let mut yielded = pin!(floor_yield(1));
+    let _ = yielded
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()));
+    unreachable!("the poll panics");
+}
+
+#[test]
+fn an_empty_tree_yields_nothing() {
+    let root = pin!(boxed_walk(0, 0));
+    let mut walk = FloorWalk::new(root, 0);
+    assert_eq!(walk.next(), None);
+}
