@@ -1,15 +1,21 @@
-//! The `tree` benchmark's no-protocol floor (`benches/workloads/tree_floor.rs`) keeps raw
-//! pointers to pinned futures between polls, with `unsafe` code of its own: it runs here, on
-//! small trees, so that Miri checks it too (`.ci/run` runs this test under both aliasing
-//! models).
+//! The benchmarks' no-protocol floors have `unsafe` code of their own: the `tree` floor
+//! (`benches/workloads/tree_floor.rs`) keeps raw pointers to pinned futures between polls, the
+//! stream floor (`benches/workloads/stream_floor.rs`) hands values over through its waker's
+//! data pointer. They run here, on small inputs, so that Miri checks them too (`.ci/run` runs
+//! this test under both aliasing models).
 
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
+use futures_core::Stream;
+
+#[path = "../benches/workloads/stream_floor.rs"]
+mod stream_floor;
 #[path = "../benches/workloads/tree_floor.rs"]
 mod tree_floor;
 
+use stream_floor::{AwaitFloor, await_floor_yield};
 use tree_floor::{FloorWalk, floor_delegate, floor_yield};
 
 /// The in-order walk of the keys `lo..hi`, each subtree a boxed future (any depth).
@@ -76,7 +82,7 @@ fn a_walk_dropped_halfway_leaves_its_futures_to_their_owner() {
 
 #[test]
 #[should_panic(expected = "only polled by FloorWalk")]
-fn a_floor_future_polled_by_another_waker_panics() {
+fn a_tree_floor_future_polled_by_another_waker_panics() {
     let mut yielded = pin!(floor_yield(1));
     let _ = yielded
         .as_mut()
@@ -89,4 +95,36 @@ fn an_empty_tree_yields_nothing() {
     let root = pin!(boxed_walk(0, 0));
     let mut walk = FloorWalk::new(root, 0);
     assert_eq!(walk.next(), None);
+}
+
+/// Polls `stream` to its end with a no-op context (the floor ignores the caller's waker).
+fn drain(mut stream: Pin<&mut impl Stream<Item = u64>>) -> Vec<u64> {
+    let mut cx = Context::from_waker(Waker::noop());
+    let mut items = Vec::new();
+    while let Poll::Ready(Some(item)) = stream.as_mut().poll_next(&mut cx) {
+        items.push(item);
+    }
+    items
+}
+
+#[test]
+fn the_stream_floor_yields_its_values_then_stays_finished() {
+    let mut counter = pin!(AwaitFloor::new(async {
+        for i in 0..5 {
+            await_floor_yield(i).await;
+        }
+    }));
+    assert_eq!(drain(counter.as_mut()), [0, 1, 2, 3, 4]);
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(counter.as_mut().poll_next(&mut cx), Poll::Ready(None));
+}
+
+#[test]
+#[should_panic(expected = "only polled by AwaitFloor::poll_next")]
+fn a_stream_floor_yield_polled_by_another_waker_panics() {
+    let mut yielded = pin!(await_floor_yield(1));
+    let _ = yielded
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()));
+    unreachable!("the poll panics");
 }

@@ -25,6 +25,7 @@ pub(crate) mod create_small;
 pub(crate) mod memory;
 pub(crate) mod send_echo;
 pub(crate) mod settings;
+pub(crate) mod stream_floor;
 pub(crate) mod stream_sum;
 pub(crate) mod tree;
 pub(crate) mod tree_floor;

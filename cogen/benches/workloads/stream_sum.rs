@@ -8,20 +8,21 @@
 //! the whole stream in registers, where `sum` reaches it through a pointer. The two consumers
 //! favour different implementations, so both are measured.
 //!
-//! Both tables have a reference row, [`AwaitFloor`]: the least an async generator whose
+//! Both tables have a reference row, [`AwaitFloor`] (in [`super::stream_floor`]): the least an async generator whose
 //! yields are `.await`s can do (no protocol at all), to show what the design itself costs and
 //! what cogen's protocol adds to it.
 
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::{Pin, pin};
-use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
+use std::task::{Context, Poll};
 
 use futures::StreamExt;
 use futures::executor::block_on;
 use futures_core::Stream;
 
 use super::Rows;
+use super::stream_floor::{AwaitFloor, await_floor_yield};
 use super::yield_sum::genawaiter_counter;
 
 /// `0 + 1 + … + (n - 1)`, as in `yield_sum`.
@@ -82,92 +83,13 @@ macro_rules! cogen_counter {
     }};
 }
 
-/// The least an async generator built on `.await` can do, for reference: a body whose yields
-/// are futures that, on their first poll, put their value in a slot on the stack of the
-/// `poll_next` that polls the body (found through the waker, as cogen's airlock is) and return
-/// `Pending`, and on their second poll return `Ready`. Nothing else: no states but
-/// "finished", no identity beyond the waker's vtable (two of them share the slot's type, so a
-/// mix-up misdelivers a value but breaks no type), no send, throw, close or foreign awaits.
-pub(crate) struct AwaitFloor<F> {
-    body: F,
-    finished: bool,
-}
-
-/// A yield of [`AwaitFloor`]'s bodies.
-struct FloorYield(Option<u64>);
-
-/// The waker of [`AwaitFloor::poll_next`]: its data is the slot. A clone is `Waker::noop()`,
-/// so that no waker outliving the poll can point at the slot.
-static FLOOR_VTABLE: RawWakerVTable = RawWakerVTable::new(
-    |_| RawWaker::new(std::ptr::null(), Waker::noop().vtable()),
-    |_| {},
-    |_| {},
-    |_| {},
-);
-
-impl Future for FloorYield {
-    type Output = ();
-
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match self.0.take() {
-            Some(value) => {
-                assert!(
-                    std::ptr::eq(cx.waker().vtable(), &FLOOR_VTABLE),
-                    "a FloorYield is only polled by AwaitFloor::poll_next"
-                );
-                let slot = cx.waker().data().cast::<Option<u64>>().cast_mut();
-                // SAFETY: a waker with `FLOOR_VTABLE` is only made by `AwaitFloor::poll_next`,
-                // whose data is its `Option<u64>` slot, alive and not otherwise borrowed for
-                // the whole poll of the body; and clones never carry that vtable.
-                unsafe { *slot = Some(value) };
-                Poll::Pending
-            }
-            None => Poll::Ready(()),
-        }
-    }
-}
-
-impl<F: Future<Output = ()>> Stream for AwaitFloor<F> {
-    type Item = u64;
-
-    #[inline]
-    fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<u64>> {
-        // SAFETY: `body` is structurally pinned: it is never moved out of `self`, only polled
-        // in place (below) and dropped with it.
-        let this = unsafe { self.get_unchecked_mut() };
-        if this.finished {
-            return Poll::Ready(None);
-        }
-        let mut slot: Option<u64> = None;
-        // SAFETY: `FLOOR_VTABLE`'s functions never read the data pointer, and the waker does
-        // not outlive the slot (it is dropped at the end of this function; clones are no-ops).
-        let waker = unsafe { Waker::new((&raw mut slot).cast_const().cast(), &FLOOR_VTABLE) };
-        // SAFETY: as above, `body` is pinned because `self` is.
-        let body = unsafe { Pin::new_unchecked(&mut this.body) };
-        match body.poll(&mut Context::from_waker(&waker)) {
-            Poll::Ready(()) => {
-                this.finished = true;
-                Poll::Ready(None)
-            }
-            Poll::Pending => match slot.take() {
-                Some(value) => Poll::Ready(Some(value)),
-                None => unreachable!("an AwaitFloor body awaits nothing but its yields"),
-            },
-        }
-    }
-}
-
 /// The counter as an [`AwaitFloor`].
 fn await_floor_counter(n: u64) -> AwaitFloor<impl Future<Output = ()>> {
-    AwaitFloor {
-        body: async move {
-            for i in 0..n {
-                FloorYield(Some(i)).await;
-            }
-        },
-        finished: false,
-    }
+    AwaitFloor::new(async move {
+        for i in 0..n {
+            await_floor_yield(i).await;
+        }
+    })
 }
 
 /// The counter as an async-stream `stream!`.
