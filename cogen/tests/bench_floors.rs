@@ -51,6 +51,12 @@ async fn seven() {
     floor_delegate(pin!(three(4))).await;
 }
 
+/// Polls `future` once with a waker that is not a floor driver's: a floor future panics.
+fn poll_with_foreign_waker(future: Pin<&mut impl Future<Output = ()>>) {
+    let _ = future.poll(&mut Context::from_waker(Waker::noop()));
+    unreachable!("a floor future polled by a foreign waker panics");
+}
+
 #[test]
 fn children_held_inline_are_walked_in_order() {
     let keys: Vec<u64> = FloorWalk::new(pin!(seven()), 3).collect();
@@ -83,11 +89,7 @@ fn a_walk_dropped_halfway_leaves_its_futures_to_their_owner() {
 #[test]
 #[should_panic(expected = "only polled by FloorWalk")]
 fn a_tree_floor_future_polled_by_another_waker_panics() {
-    let mut yielded = pin!(floor_yield(1));
-    let _ = yielded
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()));
-    unreachable!("the poll panics");
+    poll_with_foreign_waker(pin!(floor_yield(1)));
 }
 
 #[test]
@@ -122,9 +124,5 @@ fn the_stream_floor_yields_its_values_then_stays_finished() {
 #[test]
 #[should_panic(expected = "only polled by AwaitFloor::poll_next")]
 fn a_stream_floor_yield_polled_by_another_waker_panics() {
-    let mut yielded = pin!(await_floor_yield(1));
-    let _ = yielded
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()));
-    unreachable!("the poll panics");
+    poll_with_foreign_waker(pin!(await_floor_yield(1)));
 }
