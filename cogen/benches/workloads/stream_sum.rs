@@ -8,9 +8,9 @@
 //! the whole stream in registers, where `sum` reaches it through a pointer. The two consumers
 //! favour different implementations, so both are measured.
 //!
-//! Both tables have a reference row, [`AwaitFloor`] (in [`super::stream_floor`]): the least an async generator whose
-//! yields are `.await`s can do (no protocol at all), to show what the design itself costs and
-//! what cogen's protocol adds to it.
+//! Both tables have a reference row, [`AwaitFloor`] (in [`super::stream_floor`]): the least an
+//! async generator whose yields are `.await`s can do (no protocol at all), to show what the
+//! design itself costs and what cogen's protocol adds to it.
 
 use std::future::Future;
 use std::hint::black_box;
