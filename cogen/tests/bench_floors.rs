@@ -25,9 +25,13 @@ fn boxed_walk(lo: u64, hi: u64) -> Pin<Box<dyn Future<Output = ()>>> {
             return;
         }
         let mid = lo + (hi - lo) / 2;
-        floor_delegate(pin!(boxed_walk(lo, mid))).await;
+        let child = pin!(boxed_walk(lo, mid));
+        // SAFETY: awaited here, to completion.
+        unsafe { floor_delegate(child) }.await;
         floor_yield(mid).await;
-        floor_delegate(pin!(boxed_walk(mid + 1, hi))).await;
+        let child = pin!(boxed_walk(mid + 1, hi));
+        // SAFETY: awaited here, to completion.
+        unsafe { floor_delegate(child) }.await;
     })
 }
 
@@ -39,16 +43,24 @@ async fn leaf(key: u64) {
 /// Three keys from `lo`, the children held inline in this future's state (as the bench's
 /// by-value row holds them).
 async fn three(lo: u64) {
-    floor_delegate(pin!(leaf(lo))).await;
+    let child = pin!(leaf(lo));
+    // SAFETY: awaited here, to completion.
+    unsafe { floor_delegate(child) }.await;
     floor_yield(lo + 1).await;
-    floor_delegate(pin!(leaf(lo + 2))).await;
+    let child = pin!(leaf(lo + 2));
+    // SAFETY: awaited here, to completion.
+    unsafe { floor_delegate(child) }.await;
 }
 
 /// Seven keys, two levels of children held inline.
 async fn seven() {
-    floor_delegate(pin!(three(0))).await;
+    let child = pin!(three(0));
+    // SAFETY: awaited here, to completion.
+    unsafe { floor_delegate(child) }.await;
     floor_yield(3).await;
-    floor_delegate(pin!(three(4))).await;
+    let child = pin!(three(4));
+    // SAFETY: awaited here, to completion.
+    unsafe { floor_delegate(child) }.await;
 }
 
 /// Polls `future` once with a waker that is not a floor driver's: a floor future panics.

@@ -236,11 +236,15 @@ impl<D: Depth> Depth for Deeper<D> {
     async fn floor(lo: u64, hi: u64) {
         let mid = middle(lo, hi);
         if lo < mid {
-            floor_delegate(pin!(D::floor(lo, mid))).await;
+            let child = pin!(D::floor(lo, mid));
+            // SAFETY: awaited here, to completion.
+            unsafe { floor_delegate(child) }.await;
         }
         floor_yield(mid).await;
         if mid + 1 < hi {
-            floor_delegate(pin!(D::floor(mid + 1, hi))).await;
+            let child = pin!(D::floor(mid + 1, hi));
+            // SAFETY: awaited here, to completion.
+            unsafe { floor_delegate(child) }.await;
         }
     }
 }

@@ -76,7 +76,13 @@ impl Future for FloorYield {
 /// Delegates to `child`, pinned in the caller's state: the driver polls it until it finishes,
 /// then polls the caller again, which finds this future `Ready`. The borrow of `child` lasts
 /// as long as the returned future, so the caller cannot touch the child in between.
-pub(crate) fn floor_delegate<'a>(
+///
+/// # Safety
+///
+/// The returned future is awaited where it is made, to completion. Polled once and dropped,
+/// it would end the borrow of `child` while the driver still holds the child's address (the
+/// floor has no protocol to notice: that is what makes it a floor).
+pub(crate) unsafe fn floor_delegate<'a>(
     child: Pin<&'a mut (dyn Future<Output = ()> + 'static)>,
 ) -> FloorDelegate<'a> {
     // SAFETY: the pointer is only used by `FloorWalk::next`, which polls the child in place
@@ -109,7 +115,8 @@ pub(crate) struct FloorWalk<'a> {
     /// The root, then each delegating future's child; only the last one is polled. Each
     /// pointer is to a future pinned either where the caller pinned the root or inside the
     /// state of the future below it, which is suspended at the `floor_delegate` that handed
-    /// the pointer over and is not polled again before the child finishes (and is popped).
+    /// the pointer over (awaited to completion, its safety contract) and is not polled again
+    /// before the child finishes (and is popped).
     stack: Vec<Subtree>,
     _root: PhantomData<Pin<&'a mut ()>>,
 }
