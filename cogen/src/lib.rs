@@ -103,6 +103,15 @@ macro_rules! forward_generator {
                 $inner_mut.__resume_next_mut(value)
             }
 
+            #[inline(always)]
+            fn __next_item(
+                self: ::core::pin::Pin<&mut Self>,
+                value: G::Resume,
+            ) -> Option<G::Yield> {
+                let $this_mut = self;
+                $inner_mut.__next_item(value)
+            }
+
             #[inline]
             fn state(&self) -> $crate::GenState {
                 let $this = self;

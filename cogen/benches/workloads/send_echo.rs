@@ -167,6 +167,12 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         move |g| drive(n, yielded(g.start()), |x| yielded(g.send(x))),
     );
     rows.row(
+        // Made behind `black_box`, as in `yield_sum`: the dynamic call is measured.
+        "cogen/BoxGen (dyn)",
+        || black_box(cogen_echo!().boxed_dyn()),
+        move |g| drive(n, yielded(g.start()), |x| yielded(g.send(x))),
+    );
+    rows.row(
         "genawaiter/stack",
         || (),
         move |()| {

@@ -198,6 +198,40 @@ fn rule_01_returned_error_ends_loop_quietly() {
     assert_eq!(g.take_return(), Some(Err("returned error")));
 }
 
+// rule 1: a type-erased generator (`BoxGen`, whose `Iterator::next` is one dynamic call that
+// returns the item) iterates as the others do: its items, the return value kept for
+// `take_return` at the end, and a raised error escaping the loop with the generator closed.
+#[test]
+fn rule_01_type_erased_generator_iterates_and_keeps_its_return_value() {
+    fn counter(n: u32) -> BoxGen<'static, u32, (), &'static str, &'static str> {
+        // Behind `black_box`, so that the optimiser cannot see which generator it is.
+        std::hint::black_box(
+            coroutine(async move |mut co: Co<'_, u32, (), &str>| {
+                for i in 0..n {
+                    co.yield_(i).await;
+                }
+                if n == 0 {
+                    return co.raise(Interrupt::Throw("empty")).await;
+                }
+                "done"
+            })
+            .boxed_dyn(),
+        )
+    }
+    let mut g = counter(3);
+    assert_eq!((&mut g).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(g.next(), None);
+    assert_eq!(g.take_return(), Some("done"));
+    assert_eq!(g.state(), GenState::Closed);
+
+    let mut empty = counter(0);
+    let escaped = catch_unwind(AssertUnwindSafe(|| empty.next()));
+    let payload = escaped.expect_err("the raised error escapes `next`");
+    assert!(panic_message(&*payload).contains("resume()"));
+    assert_eq!(empty.state(), GenState::Closed);
+    assert_eq!(empty.take_return(), None);
+}
+
 // rule 1: internal iteration on a pinned handle (`fold`, and `sum`, `for_each`, `count`,
 // which use it) gives exactly what repeated `next` gives: from the start for a generator that
 // has not started, from where it is for one that has, the return value kept for
