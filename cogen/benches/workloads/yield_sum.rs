@@ -171,6 +171,13 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         move || Box::new(PinnedCounter::new(n)),
         sum_elsewhere,
     );
+    // Type-erased behind `black_box`, as the `BoxGen (dyn)` row below: the limit for it, a
+    // dynamic call per item.
+    rows.row(
+        "baseline/struct (Box<dyn Iterator>)",
+        move || black_box(Box::new(Counter::new(n)) as Box<dyn Iterator<Item = u64>>),
+        sum,
+    );
     // Made where it is pinned, as `for x in cogen::pin!(counter(n))` is written (its creation
     // is inside the timing): the compiler sees the whole generator and keeps it in registers.
     rows.row("cogen/pinned", move || n, pinned_in_place);
