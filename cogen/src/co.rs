@@ -396,8 +396,14 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
                 // Normally the generator drops a body suspended at a plain yield instead of
                 // polling it with an interrupt; a yield future kept alive by hand across
                 // resumes can still meet one, and propagates it as a plain yield should.
-                Some(Input::Throw(e)) => Outgoing::Raise(e),
-                Some(Input::Close) => Outgoing::Exit,
+                Some(Input::Throw(e)) => {
+                    crate::cold_path();
+                    Outgoing::Raise(e)
+                }
+                Some(Input::Close) => {
+                    crate::cold_path();
+                    Outgoing::Exit
+                }
                 Some(Input::Start) | None => polled_out_of_turn(),
             },
         };

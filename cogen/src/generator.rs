@@ -667,22 +667,27 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                         Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Raise(error) => {
+                        crate::cold_path();
                         this.finish();
                         Poll::Ready(Step::Raised(error))
                     }
                     Outgoing::Exit => {
+                        crate::cold_path();
                         this.finish();
                         Poll::Ready(Step::Exhausted)
                     }
                     Outgoing::SubIgnoredClose(value) => {
+                        crate::cold_path();
                         this.finish();
                         Poll::Ready(Step::Yielded(value))
                     }
                     Outgoing::Empty => {
+                        crate::cold_path();
                         this.phase.set(Phase::AwaitingOwn);
                         Poll::Pending
                     }
                     Outgoing::SubWaiting => {
+                        crate::cold_path();
                         // No chain recorded: the continuation polls the body (chain
                         // invariant 1).
                         this.phase.set(Phase::AwaitingSub);
