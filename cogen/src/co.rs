@@ -724,9 +724,9 @@ where
                 return Poll::Pending;
             }
             // `_m(); raise _e`: even if the sub returned while closing, GeneratorExit is
-            // raised here regardless.
-            Step::Complete(_) | Step::Exhausted if closing => Interrupt::Close,
-            Step::Complete(_) => unreachable!("handled above"),
+            // raised here regardless (a return reaches this `match` only while closing).
+            Step::Complete(_) => Interrupt::Close,
+            Step::Exhausted if closing => Interrupt::Close,
             Step::Raised(e) => Interrupt::Throw(e),
             Step::Exhausted => delegate_exhausted(),
         };
