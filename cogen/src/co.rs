@@ -643,6 +643,11 @@ where
 
     /// One step of PEP 380's expansion. With `catch`, an interrupt that reaches this body is
     /// returned; without, it is re-raised out of the body.
+    ///
+    /// Inlined into the delegating body's poll, as `YieldFrom::poll` is: a body with two
+    /// `yield_from`s of one type otherwise calls one out-of-line copy, a call per step of a
+    /// delegation (28 instructions per key of a tree walk by value, callgrind, depth 18).
+    #[inline(always)]
     fn poll_delegate(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -758,7 +763,7 @@ where
 {
     type Output = G::Return;
 
-    #[inline]
+    #[inline(always)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<G::Return> {
         match self.poll_delegate(cx, false) {
             Poll::Ready(Ok(r)) => Poll::Ready(r),

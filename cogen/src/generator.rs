@@ -551,8 +551,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// generator is suspended or waiting inside a `yield_from` with a recorded chain (chain
     /// invariant 3: a continuation of a delegating generator polls its body), else by
     /// polling the body.
+    ///
+    /// `SYNC`: called by the synchronous resume, which has the walk inlined
+    /// ([`chain::walk`]); the asynchronous one calls it out of line.
     #[inline(always)]
-    fn advance<const EXCLUSIVE: bool>(
+    fn advance<const EXCLUSIVE: bool, const SYNC: bool>(
         self: Pin<&Self>,
         input: Option<Input<S, E>>,
         walk: bool,
@@ -560,7 +563,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     ) -> Poll<Step<Y, F::Output, E>> {
         let chain = if walk { self.chain() } else { None };
         let input = match chain {
-            Some(chain) => match self.walk_chain(chain, input, outer) {
+            Some(chain) => match self.walk_chain::<SYNC>(chain, input, outer) {
                 Some(done) => return done,
                 // Our own node finished: the body continues with no input.
                 None => None,
@@ -574,7 +577,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
     /// Steps the chain with `input` (see [`chain::walk`]); `None` when this generator's own
     /// node finished, and its body must be polled to continue.
     #[inline(always)]
-    fn walk_chain(
+    fn walk_chain<const SYNC: bool>(
         self: Pin<&Self>,
         chain: Chain<Y, S, E>,
         input: Option<Input<S, E>>,
@@ -588,7 +591,13 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
         let guard = PanicGuard(this);
         // SAFETY: chain invariant 1: `chain` was recorded when this generator suspended, and
         // since then only this resume has touched the chain (invariant 3).
-        let walked = unsafe { chain::walk(chain, input, &mut cx) };
+        let walked = unsafe {
+            if SYNC {
+                chain::walk(chain, input, &mut cx)
+            } else {
+                chain::walk_out_of_line(chain, input, &mut cx)
+            }
+        };
         core::mem::forget(guard);
         match walked {
             Walked::Pending(innermost) => {
@@ -845,7 +854,7 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 }
             }
         };
-        match self.advance::<EXCLUSIVE>(input, walk, Waker::noop()) {
+        match self.advance::<EXCLUSIVE, true>(input, walk, Waker::noop()) {
             Poll::Ready(step) => Ok(step),
             Poll::Pending => {
                 self.finish();
@@ -891,7 +900,8 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 }
             }
         };
-        self.advance::<EXCLUSIVE>(input, walk, cx.waker()).map(Ok)
+        self.advance::<EXCLUSIVE, false>(input, walk, cx.waker())
+            .map(Ok)
     }
 }
 
