@@ -144,7 +144,7 @@ pub(crate) enum Walked<Y, S, E> {
 /// Steps the innermost node of `chain` with `input`, and goes up the chain while nodes finish.
 ///
 /// Inlined into the synchronous resume, where a tree walk resumes its root: out of line, the
-/// call and the `Walked` it returned through memory cost 34 instructions per key of a tree
+/// call and the `Walked` it returned through memory cost 45 instructions per key of a tree
 /// walk by value (callgrind, depth 18). It takes the chain's link pointers and the context,
 /// never the generator, whose address would then escape (`ARCHITECTURE.md`, "Staying in
 /// registers"), and a body that cannot delegate has it compiled out of that resume
