@@ -142,10 +142,10 @@ macro_rules! forward_generator {
 }
 
 /// Marks the path that calls it as rarely taken, as `core::hint::cold_path` does (stable since
-/// Rust 1.88, after this crate's MSRV). On the arms of a `match` that the resume path takes at
-/// every item, it makes LLVM test the common arm first instead of jumping through a table:
-/// where the body's poll is not inlined into the resume (a `BoxGen`), those jumps were two of
-/// the three indirect branches per item besides the call.
+/// Rust 1.95, ten releases after this crate's 1.85 MSRV). On the arms of a `match` that the
+/// resume path takes at every item, it makes LLVM test the common arm first instead of jumping
+/// through a table: where the body's poll is not inlined into the resume (a `BoxGen`), those
+/// jumps were two of the three indirect branches per item besides the call.
 #[cold]
 #[inline(never)]
 pub(crate) fn cold_path() {}
