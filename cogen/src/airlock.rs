@@ -73,6 +73,17 @@ impl<Y, S, E> Airlock<Y, S, E> {
     }
 }
 
+/// The outer waker of a live airlock: the waker of whoever polls the generator.
+///
+/// # Safety
+///
+/// `airlock` is the live airlock of the current poll; the waker outlives it (`Airlock::new`).
+#[inline(always)]
+pub(crate) unsafe fn outer_waker<'a, Y, S, E>(airlock: *const Airlock<Y, S, E>) -> &'a Waker {
+    // SAFETY: per the caller (an airlock is what `outer` needs).
+    unsafe { outer(airlock.cast()) }
+}
+
 // The waker handed to a generator body. Its data pointer is the airlock. Cloning it gives a
 // clone of the outer waker (an executor's, or a no-op one): never a waker with this vtable, so a
 // copy that escapes the poll can never be taken for an airlock pointer (`Phase` invariant 4).

@@ -8,7 +8,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll};
 
-use crate::airlock::{Airlock, HeldKey, Key, Outgoing};
+use crate::airlock::{Airlock, HeldKey, Key, Outgoing, outer_waker};
 use crate::chain::{Chain, Link, LinkStep};
 use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
 use crate::state::Suspension;
@@ -688,7 +688,13 @@ where
             let closing = matches!(input, Some(Input::Close)) || (d.awaiting && d.closing);
             // SAFETY: `sub` is structurally pinned.
             let sub = unsafe { Pin::new_unchecked(&mut d.sub) };
-            let Poll::Ready(step) = sub.poll_step(input, cx) else {
+            // The sub is polled with the waker of whoever polls this generator, as a chain
+            // steps it, not with this body's airlock waker: that waker would only forward to
+            // it, and handing it to the sub's out-of-line resume makes LLVM reload it, and
+            // this generator's identity, for every later check in this poll.
+            // SAFETY: `airlock` is this poll's live airlock (from `Key::airlock`).
+            let mut sub_cx = Context::from_waker(unsafe { outer_waker(airlock) });
+            let Poll::Ready(step) = sub.poll_step(input, &mut sub_cx) else {
                 // The sub awaits a foreign future: so does this body.
                 d.awaiting = true;
                 d.closing = closing;
