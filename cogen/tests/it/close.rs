@@ -460,6 +460,7 @@ impl Drop for RestoreHook {
 // and the program continues. The hook is process-wide, so every hook check is in this one test.
 #[test]
 fn rule_34_drop_time_close_errors_go_to_unraisable_hook() {
+    let _only_hook = crate::support::unraisable_hook_lock();
     let _restore = RestoreHook(set_unraisable_hook(Some(counting_hook)));
     let log = Log::new();
     // Counted from here: with `--test-threads=1` other tests may have run on this thread.

@@ -6,6 +6,7 @@ mod support;
 mod async_gen;
 mod close;
 mod coro;
+mod differential;
 mod errors;
 mod examples;
 mod generator;

@@ -5,6 +5,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// An ordered log of events, shared between a test and the bodies it drives.
 #[derive(Clone, Default)]
@@ -47,4 +48,11 @@ impl Drop for Finally {
         self.dropped = true;
         self.log.push(self.event.clone());
     }
+}
+
+/// Held by every test that installs an unraisable hook (`cogen::set_unraisable_hook`): the
+/// hook is process-wide, and tests run in parallel.
+pub fn unraisable_hook_lock() -> MutexGuard<'static, ()> {
+    static HOOK: Mutex<()> = Mutex::new(());
+    HOOK.lock().unwrap_or_else(PoisonError::into_inner)
 }
