@@ -186,6 +186,12 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     /// `Close` ends the generator as a propagated close request (`close()` then succeeds with
     /// no value). The body is dropped; the returned future never completes.
     ///
+    /// A `Close` raised when no close was asked for (Python's `raise GeneratorExit` outside a
+    /// close) ends the generator as well, and the resume reports [`Step::Exhausted`]: there is
+    /// no error value to stand for `GeneratorExit`, which Python raises out of `next()`. A
+    /// generator that delegates to one doing this with `yield_from` panics (Python raises
+    /// `GeneratorExit` in it at the `yield from`: not reproduced).
+    ///
     /// # Examples
     ///
     /// ```
@@ -759,7 +765,8 @@ where
 fn delegate_exhausted() -> ! {
     panic!(
         "`yield_from` a generator that had already finished: its return value was taken \
-         (Python's `yield from` evaluates to None here; cogen has no value to give)"
+         (Python's `yield from` evaluates to None here; cogen has no value to give), or it \
+         raised the close request (`co.raise(Interrupt::Close)`) when no close was asked for"
     )
 }
 

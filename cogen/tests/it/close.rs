@@ -276,6 +276,26 @@ fn rule_31_panic_while_closing_propagates_and_closes() {
     assert_eq!(g.close(), Ok(None));
 }
 
+// rule 32: raising the close request when no close was asked for (Python's
+// `raise GeneratorExit` in a running body, which CPython raises out of `next()`) ends the
+// generator, its `finally` run, and the resume reports `Step::Exhausted`: there is no error
+// value to stand for `GeneratorExit` (documented at `Co::raise`).
+#[test]
+fn rule_32_raising_the_close_request_unasked_ends_the_generator_exhausted() {
+    let log = Log::new();
+    let g = cogen::pin!(coroutine(async |mut co: Co<'_, i32, (), String>| {
+        let _finally = log.finally("finally");
+        co.yield_(1).await;
+        co.raise::<()>(Interrupt::Close).await;
+        log.push("not reached");
+    }));
+    assert_eq!(g.start(), Step::Yielded(1));
+    assert_eq!(g.resume(), Step::Exhausted);
+    assert_eq!(log.take(), ["finally"]);
+    assert_eq!(g.state(), GenState::Closed);
+    assert_eq!(g.close(), Ok(None));
+}
+
 // rule 32: the close request is not one of the body's errors (`Interrupt::Close` is apart from
 // `Interrupt::Throw(E)`), so a handler for thrown errors (`except Exception`) does not
 // intercept it, while the `finally` still runs.

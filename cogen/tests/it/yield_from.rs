@@ -1176,6 +1176,35 @@ fn rule_51_sub_returning_err_propagates_with_question_mark() {
     assert_eq!(g.resume(), Step::Complete(Err(String::from("sub failed"))));
 }
 
+// rule 51: a sub that raises the close request when no close was asked for (Python's
+// `raise GeneratorExit` in the sub, which CPython raises in the delegator at its `yield from`)
+// ends closed, and the delegator panics: cogen sees an exhausted sub, which it cannot tell from
+// one that had finished before (documented at `Co::raise`; found by `differential.rs`'s
+// generator, which leaves this statement out).
+#[test]
+fn rule_51_sub_raising_the_close_request_unasked_panics_in_the_delegator() {
+    let log = Log::new();
+    let l = log.clone();
+    let sub = coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        let _finally = l.finally("sub finally");
+        co.yield_(1).await;
+        co.raise::<()>(Interrupt::Close).await;
+        100
+    });
+    let l = log.clone();
+    let g = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        let _finally = l.finally("delegator finally");
+        let result = co.yield_from(sub).catch().await;
+        l.push(format!("delegator got {result:?}"));
+        7
+    }));
+    assert_eq!(g.start(), Step::Yielded(1));
+    let message = panic_message(|| g.resume());
+    assert!(message.contains("raised the close request"), "{message}");
+    assert_eq!(log.take(), ["sub finally", "delegator finally"]);
+    assert_eq!(g.state(), GenState::Closed);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Chains: rule 53
 
