@@ -25,7 +25,7 @@ use cogen::{
     async_coroutine, async_generator, generator,
 };
 
-use crate::support::Log;
+use crate::support::{Log, panic_message};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures (also used by `coro.rs`)
@@ -99,20 +99,6 @@ impl Signal {
                 Poll::Pending
             }
         })
-    }
-}
-
-/// Runs `f`, which must panic, and returns the panic message.
-pub(crate) fn panic_message<R>(f: impl FnOnce() -> R) -> String {
-    let Err(payload) = catch_unwind(AssertUnwindSafe(f)) else {
-        panic!("expected a panic")
-    };
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        String::from("<non-text panic payload>")
     }
 }
 

@@ -3,10 +3,7 @@
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use cogen::{
-    CloseError, Co, GenState, Interrupt, Step, UnraisableHook, UnraisableKind, coroutine,
-    generator, set_unraisable_hook,
-};
+use cogen::{CloseError, Co, GenState, Interrupt, Step, UnraisableKind, coroutine, generator};
 
 use crate::support::Log;
 
@@ -467,21 +464,12 @@ fn since(base: (usize, usize)) -> (usize, usize) {
     (now.0 - base.0, now.1 - base.1)
 }
 
-/// Puts the previous hook back, even if an assertion fails.
-struct RestoreHook(Option<UnraisableHook>);
-
-impl Drop for RestoreHook {
-    fn drop(&mut self) {
-        set_unraisable_hook(self.0.take());
-    }
-}
-
 // rule 34: errors of a drop-time close do not panic in `Drop`: they go to the unraisable hook
-// and the program continues. The hook is process-wide, so every hook check is in this one test.
+// and the program continues. The hook is process-wide, so every hook check of this file is in
+// this one test (`install_unraisable_hook` keeps other tests' hooks out meanwhile).
 #[test]
 fn rule_34_drop_time_close_errors_go_to_unraisable_hook() {
-    let _only_hook = crate::support::unraisable_hook_lock();
-    let _restore = RestoreHook(set_unraisable_hook(Some(counting_hook)));
+    let _hook = crate::support::install_unraisable_hook(counting_hook);
     let log = Log::new();
     // Counted from here: with `--test-threads=1` other tests may have run on this thread.
     let base = counts();

@@ -22,8 +22,8 @@ use cogen::{
     coroutine, drive, generator,
 };
 
-use crate::async_gen::{CountingWaker, Signal, panic_message, poll_once, yield_now};
-use crate::support::Log;
+use crate::async_gen::{CountingWaker, Signal, poll_once, yield_now};
+use crate::support::{Log, panic_message};
 
 /// An error thrown into the coroutines below (Python's `throw(E)`, `task.cancel()`).
 #[derive(Debug, Clone, PartialEq)]

@@ -42,10 +42,10 @@ use std::sync::{Mutex, PoisonError};
 
 use cogen::{
     BoxGen, CloseError, Co, GenState, Generator, Input, Interrupt, ResumeError, Step,
-    UnraisableHook, UnraisableKind, coroutine, set_unraisable_hook,
+    UnraisableHook, UnraisableKind, coroutine,
 };
 
-use crate::support::Log;
+use crate::support::{Log, install_unraisable_hook, payload_text};
 
 /// CPython's traces (see the module docs).
 const FIXTURE: &str = include_str!("pep380_cases.txt");
@@ -426,22 +426,6 @@ fn record_unraisable(kind: UnraisableKind) {
     }
 }
 
-/// Installs [`record_unraisable`].
-fn install_hook() {
-    let previous = set_unraisable_hook(Some(record_unraisable));
-    *PREVIOUS.lock().unwrap_or_else(PoisonError::into_inner) = previous;
-}
-
-/// Puts the previous hook back at the end of the test.
-struct HookGuard;
-
-impl Drop for HookGuard {
-    fn drop(&mut self) {
-        let previous = *PREVIOUS.lock().unwrap_or_else(PoisonError::into_inner);
-        set_unraisable_hook(previous);
-    }
-}
-
 /// Sends this thread's reports to `log` until dropped.
 struct Sink;
 
@@ -523,12 +507,7 @@ fn trace(case: &Case) -> Vec<String> {
     let replayed = catch_unwind(AssertUnwindSafe(|| replay(case, &log)));
     let mut trace = log.take();
     if let Err(payload) = replayed {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|text| (*text).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        trace.push(format!("panic: {message}"));
+        trace.push(format!("panic: {}", payload_text(&*payload)));
     }
     trace
 }
@@ -619,9 +598,8 @@ fn rule_35_to_56_random_delegation_chains_match_cpython() {
     };
 
     // The hook is process-wide: no other test that installs one runs meanwhile.
-    let _only_hook = crate::support::unraisable_hook_lock();
-    let _restore = HookGuard;
-    install_hook();
+    let hook = install_unraisable_hook(record_unraisable);
+    *PREVIOUS.lock().unwrap_or_else(PoisonError::into_inner) = hook.previous();
     let mut failures = Vec::new();
     for case in &cases {
         let want = expected(case);

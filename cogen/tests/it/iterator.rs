@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use cogen::{BoxGen, Co, GenState, Generator, Interrupt, Step, coroutine, generator};
 
-use crate::support::Log;
+use crate::support::{Log, payload_text};
 
 /// Python's class-based iterator: counts down from `n`, counting the calls of its `__next__`.
 struct Countdown {
@@ -25,14 +25,6 @@ impl Iterator for Countdown {
         let current = self.n;
         self.n = current.checked_sub(1)?;
         Some(current)
-    }
-}
-
-/// The text of a panic payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    match payload.downcast_ref::<&str>() {
-        Some(s) => s,
-        None => payload.downcast_ref::<String>().expect("a text panic"),
     }
 }
 
@@ -172,7 +164,7 @@ fn rule_01_raised_error_escapes_for_loop() {
         log.push("loop ended quietly");
     }));
     let payload = escaped.expect_err("the raised error escapes the loop");
-    let message = panic_message(&*payload);
+    let message = payload_text(&*payload);
     assert!(message.contains("resume()"), "{message}");
     assert_eq!(seen, [1]);
     assert_eq!(log.take(), ["finally"]);
@@ -227,7 +219,7 @@ fn rule_01_type_erased_generator_iterates_and_keeps_its_return_value() {
     let mut empty = counter(0);
     let escaped = catch_unwind(AssertUnwindSafe(|| empty.next()));
     let payload = escaped.expect_err("the raised error escapes `next`");
-    assert!(panic_message(&*payload).contains("resume()"));
+    assert!(payload_text(&*payload).contains("resume()"));
     assert_eq!(empty.state(), GenState::Closed);
     assert_eq!(empty.take_return(), None);
 }
@@ -301,7 +293,7 @@ fn rule_01_raised_error_escapes_pinned_fold() {
             cogen::Pinned::new(slot.as_mut()).for_each(|x| seen.push(x));
         }));
         let payload = escaped.expect_err("the raised error escapes the fold");
-        let message = panic_message(&*payload);
+        let message = payload_text(&*payload);
         assert!(message.contains("resume()"), "{message}");
         assert_eq!(seen.len(), items_before as usize);
         assert_eq!(log.take(), ["finally"]);

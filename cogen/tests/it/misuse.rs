@@ -7,11 +7,9 @@
 //! doctests in `src/co.rs` and `src/generator.rs`; this file holds the run-time half: the
 //! attacks that type-check and must be caught when they run.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -20,28 +18,10 @@ use cogen::{
     BoxGen, Co, GenState, Generates, Generator, Interrupt, SendBoxGen, Step, coroutine, generator,
 };
 
-use crate::support::Log;
+use crate::support::{Log, panic_message, payload_text};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-fn payload_text(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        String::from("<non-text panic payload>")
-    }
-}
-
-/// Runs `f`, which must panic, and returns the panic message.
-fn panic_message<R>(f: impl FnOnce() -> R) -> String {
-    match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(_) => panic!("expected a panic"),
-        Err(payload) => payload_text(&*payload),
-    }
-}
 
 /// A foreign executor: polls `future` with a no-op waker (a few times at most).
 fn block_on<F: Future>(future: F) -> F::Output {

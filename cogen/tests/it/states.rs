@@ -11,7 +11,7 @@ use std::rc::{Rc, Weak};
 use cogen::{BoxGen, Co, GenState, Input, Interrupt, ResumeError, Step};
 use cogen::{coroutine, generator};
 
-use crate::support::Log;
+use crate::support::{Log, payload_text};
 
 /// A generator whose body can reach it through a weak handle.
 type Shared<Y, S = (), R = (), E = Infallible> = Rc<BoxGen<'static, Y, S, R, E>>;
@@ -26,14 +26,6 @@ fn shared<Y: 'static, S: 'static, R: 'static, E: 'static>(
 /// The generator behind a weak handle, while the test holds it.
 fn upgrade<G: ?Sized>(me: &Weak<G>) -> Rc<G> {
     me.upgrade().expect("the test holds the generator")
-}
-
-/// The text of a panic payload.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    match payload.downcast_ref::<&str>() {
-        Some(s) => s,
-        None => payload.downcast_ref::<String>().expect("a text panic"),
-    }
 }
 
 /// An error thrown into or raised by the bodies below.
@@ -234,7 +226,7 @@ fn rule_65_closed_after_panic_on_first_run() {
     let (log, frame) = (Log::new(), Rc::new(()));
     let g = closable(&log, &frame, Ending::PanicsAt(0));
     let payload = catch_unwind(AssertUnwindSafe(|| g.resume())).expect_err("the panic escapes");
-    assert_eq!(panic_message(&*payload), "body panicked");
+    assert_eq!(payload_text(&*payload), "body panicked");
     assert_eq!(log.take(), ["started", "finally"]);
     assert_closed_for_good(&g, &frame);
 }
@@ -257,7 +249,7 @@ fn rule_65_closed_after_later_panic() {
     let g = closable(&log, &frame, Ending::PanicsAt(1));
     assert_eq!(g.resume(), Step::Yielded(0));
     let payload = catch_unwind(AssertUnwindSafe(|| g.resume())).expect_err("the panic escapes");
-    assert_eq!(panic_message(&*payload), "body panicked");
+    assert_eq!(payload_text(&*payload), "body panicked");
     assert_eq!(log.take(), ["started", "finally"]);
     assert_closed_for_good(&g, &frame);
 }
@@ -271,7 +263,7 @@ fn rule_65_closed_after_panic_during_iterator_next() {
     let mut g = closable(&log, &frame, Ending::PanicsAt(1));
     assert_eq!(g.next(), Some(0));
     let payload = catch_unwind(AssertUnwindSafe(|| g.next())).expect_err("the panic escapes");
-    assert_eq!(panic_message(&*payload), "body panicked");
+    assert_eq!(payload_text(&*payload), "body panicked");
     assert_eq!(log.take(), ["started", "finally"]);
     assert_closed_for_good(&g, &frame);
     assert_eq!(g.next(), None);
@@ -289,7 +281,7 @@ fn rule_65_pinned_closed_after_panic_during_iterator_next() {
     assert_eq!(g.next(), Some(0));
     assert_eq!(g.state(), GenState::Suspended);
     let payload = catch_unwind(AssertUnwindSafe(|| g.next())).expect_err("the panic escapes");
-    assert_eq!(panic_message(&*payload), "body panicked");
+    assert_eq!(payload_text(&*payload), "body panicked");
     assert_eq!(log.take(), ["finally"]);
     assert_eq!(g.state(), GenState::Closed);
     assert_eq!(g.next(), None);
@@ -384,9 +376,9 @@ fn rule_66_unhandled_refusal_as_panic_closes() {
     assert_eq!(g.resume(), Step::Yielded(1));
     let payload = catch_unwind(AssertUnwindSafe(|| g.resume())).expect_err("the refusal escapes");
     assert!(
-        panic_message(&*payload).contains("generator already executing"),
+        payload_text(&*payload).contains("generator already executing"),
         "{}",
-        panic_message(&*payload)
+        payload_text(&*payload)
     );
     assert_eq!(log.take(), ["finally"]);
     assert_eq!(g.state(), GenState::Closed);

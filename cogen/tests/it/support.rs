@@ -3,9 +3,13 @@
 #![allow(dead_code)]
 #![allow(unreachable_pub)] // a test crate: `pub` is how modules share fixtures
 
+use std::any::Any;
 use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use cogen::{UnraisableHook, set_unraisable_hook};
 
 /// An ordered log of events, shared between a test and the bodies it drives.
 #[derive(Clone, Default)]
@@ -50,9 +54,52 @@ impl Drop for Finally {
     }
 }
 
-/// Held by every test that installs an unraisable hook (`cogen::set_unraisable_hook`): the
-/// hook is process-wide, and tests run in parallel.
-pub fn unraisable_hook_lock() -> MutexGuard<'static, ()> {
-    static HOOK: Mutex<()> = Mutex::new(());
-    HOOK.lock().unwrap_or_else(PoisonError::into_inner)
+/// An unraisable hook installed for the length of a test (`install_unraisable_hook`).
+pub struct InstalledHook {
+    previous: Option<UnraisableHook>,
+    // The hook is process-wide and tests run in parallel: one test installs one at a time.
+    _only: MutexGuard<'static, ()>,
+}
+
+/// Installs `hook` (`cogen::set_unraisable_hook`) until the returned guard is dropped, which
+/// puts the previous hook back; every test that installs a hook does it through this.
+pub fn install_unraisable_hook(hook: UnraisableHook) -> InstalledHook {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let only = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    InstalledHook {
+        previous: set_unraisable_hook(Some(hook)),
+        _only: only,
+    }
+}
+
+impl InstalledHook {
+    /// The hook that was installed before.
+    pub fn previous(&self) -> Option<UnraisableHook> {
+        self.previous
+    }
+}
+
+impl Drop for InstalledHook {
+    fn drop(&mut self) {
+        set_unraisable_hook(self.previous);
+    }
+}
+
+/// The text of a panic payload (`panic!` gives a `&str` or a `String`).
+pub fn payload_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        String::from("<non-text panic payload>")
+    }
+}
+
+/// Runs `f`, which must panic, and returns the panic message.
+pub fn panic_message<R>(f: impl FnOnce() -> R) -> String {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected a panic"),
+        Err(payload) => payload_text(&*payload),
+    }
 }

@@ -8,7 +8,6 @@ use std::cell::{Cell, OnceCell};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::fmt::Debug;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -18,24 +17,10 @@ use cogen::{
     Pinned, ResumeError, Step, coroutine, generator,
 };
 
-use crate::support::Log;
+use crate::support::{Log, panic_message};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
-
-/// Runs `f`, which must panic, and returns the panic message.
-fn panic_message<R>(f: impl FnOnce() -> R) -> String {
-    let Err(payload) = catch_unwind(AssertUnwindSafe(f)) else {
-        panic!("expected a panic")
-    };
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        String::from("<non-text panic payload>")
-    }
-}
 
 /// Yields `from..to`, then returns how many items it yielded.
 fn count(from: i32, to: i32) -> impl Generates<i32, (), i32> {
@@ -1510,9 +1495,7 @@ fn rule_53_borrowed_sub_generator_resumes_alone_after_its_delegator_panicked() {
     // `b` was suspended inside its `yield_from` when its delegator died; it goes on by itself,
     // down the ordinary path, and finds `middle` closed by its panic.
     assert!(b.is_delegating());
-    let resumed = catch_unwind(AssertUnwindSafe(|| b.resume()));
-    let message = resumed.unwrap_err();
-    let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+    let message = panic_message(|| b.resume());
     assert!(message.contains("already finished"), "{message}");
     assert_eq!(b.state(), cogen::GenState::Closed);
 }
