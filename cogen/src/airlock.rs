@@ -131,12 +131,78 @@ pub(crate) fn airlock_waker<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Manually
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
 }
 
-/// A generator's identity: a number no other generator of the program ever gets.
+/// A generator's identity: a number that no other live generator has.
 ///
-/// Taken from a global counter when the generator is made. The counter stops (aborts) long
-/// before it could wrap.
+/// Two kinds, which can never be equal: an odd number taken from a global counter when the
+/// generator is made ([`Identity::next`]; no generator of the program ever gets the same one,
+/// and the counter stops, aborting, long before it could wrap), or the even address of an
+/// [`IdentitySlot`] that the generator borrows exclusively for its whole life
+/// ([`Identity::of_slot`]; two live objects never share an address, and the borrow keeps the
+/// slot alive and unshared for as long as the generator lives).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Identity(u64);
+
+/// A place on the stack (or anywhere) whose address names a generator, so that making the
+/// generator reads no thread-local and no shared counter: see
+/// [`generator_in`](crate::generator_in).
+///
+/// A generator made in a slot borrows it mutably for as long as the generator lives, so one
+/// slot serves one generator at a time, and can serve the next one once the previous one is
+/// gone. The slot holds no data (its two bytes are never written) and needs no drop.
+///
+/// ```
+/// let mut slot = cogen::IdentitySlot::new();
+/// let first = cogen::pin!(cogen::generator_in(&mut slot, async |mut co| co.yield_(1).await));
+/// assert_eq!(first.collect::<Vec<_>>(), [1]);
+/// ```
+///
+/// Two live generators cannot share a slot:
+///
+/// ```compile_fail,E0499
+/// let mut slot = cogen::IdentitySlot::new();
+/// let a = cogen::generator_in(&mut slot, async |mut co| co.yield_(1).await);
+/// let b = cogen::generator_in(&mut slot, async |mut co| co.yield_(2).await);
+/// drop((a, b));
+/// ```
+///
+/// and a generator cannot outlive its slot:
+///
+/// ```compile_fail,E0597
+/// let g = {
+///     let mut slot = cogen::IdentitySlot::new();
+///     cogen::generator_in(&mut slot, async |mut co| co.yield_(1).await)
+/// };
+/// drop(g);
+/// ```
+// Aligned to 2, so that its address is even and never equal to a counter identity (odd).
+#[repr(align(2))]
+pub struct IdentitySlot {
+    _never_read: core::mem::MaybeUninit<u8>,
+}
+
+impl IdentitySlot {
+    /// A slot for one generator at a time.
+    #[inline(always)]
+    #[must_use]
+    pub const fn new() -> Self {
+        IdentitySlot {
+            _never_read: core::mem::MaybeUninit::uninit(),
+        }
+    }
+}
+
+impl Default for IdentitySlot {
+    #[inline(always)]
+    fn default() -> Self {
+        IdentitySlot::new()
+    }
+}
+
+impl core::fmt::Debug for IdentitySlot {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IdentitySlot").finish_non_exhaustive()
+    }
+}
 
 #[cfg(target_has_atomic = "64")]
 type IdentityBits = u64;
@@ -156,7 +222,7 @@ impl Identity {
     pub(crate) fn next() -> Self {
         #[cfg(feature = "std")]
         {
-            Identity::from_number(thread_block::next())
+            Identity(thread_block::next())
         }
         #[cfg(not(feature = "std"))]
         {
@@ -201,35 +267,54 @@ const IDENTITY_LIMIT: IdentityBits = if IdentityBits::BITS >= 64 {
 
 impl Identity {
     /// The identity of number `number` (below `IDENTITY_LIMIT`).
+    #[cfg(not(feature = "std"))]
     #[inline(always)]
     #[allow(
         clippy::unnecessary_cast,
         reason = "the counter is `usize` on targets without 64-bit atomics"
     )]
     fn from_number(number: IdentityBits) -> Self {
-        Identity(number as u64)
+        Identity(encode(number))
     }
+
+    /// The identity named by `slot`'s address (even: the slot is aligned to 2), for a
+    /// generator that borrows `slot` exclusively for its whole life.
+    #[inline(always)]
+    pub(crate) fn of_slot(slot: &mut IdentitySlot) -> Self {
+        Identity(ptr::from_mut(slot).addr() as u64)
+    }
+}
+
+/// Counter number `number` as an identity: odd, so never a slot's (even) address.
+#[inline(always)]
+#[allow(
+    clippy::unnecessary_cast,
+    reason = "the counter is `usize` on targets without 64-bit atomics"
+)]
+const fn encode(number: IdentityBits) -> u64 {
+    (number as u64) * 2 + 1
 }
 
 #[cfg(feature = "std")]
 mod thread_block {
     use core::cell::Cell;
 
-    use super::{IDENTITY_BLOCK, IdentityBits, reserve};
+    use super::{IDENTITY_BLOCK, encode, reserve};
 
     std::thread_local! {
-        /// The next number of this thread's block and the end of the block (`0..0` until the
-        /// first generator is made on the thread). No destructor, so it is usable for the
-        /// whole life of the thread.
-        static BLOCK: Cell<(IdentityBits, IdentityBits)> = const { Cell::new((0, 0)) };
+        /// The next identity of this thread's block and the end of the block, encoded (odd;
+        /// `0..0` until the first generator is made on the thread). No destructor, so it is
+        /// usable for the whole life of the thread.
+        static BLOCK: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
     }
 
+    /// The next identity, encoded.
     #[inline]
-    pub(super) fn next() -> IdentityBits {
+    pub(super) fn next() -> u64 {
         BLOCK.with(|block| {
             let (next, end) = block.get();
             if next < end {
-                block.set((next + 1, end));
+                block.set((next + 2, end));
                 next
             } else {
                 refill(block)
@@ -239,10 +324,11 @@ mod thread_block {
 
     #[cold]
     #[inline(never)]
-    fn refill(block: &Cell<(IdentityBits, IdentityBits)>) -> IdentityBits {
+    fn refill(block: &Cell<(u64, u64)>) -> u64 {
         let first = reserve(IDENTITY_BLOCK);
-        block.set((first + 1, first + IDENTITY_BLOCK));
-        first
+        let (next, end) = (encode(first), encode(first + IDENTITY_BLOCK));
+        block.set((next + 2, end));
+        next
     }
 }
 
@@ -354,4 +440,39 @@ fn wrong_generator() -> ! {
         "a cogen yield handle (`Co`) was used outside its own generator's body: \
          a `Co` can only yield from the generator that created it"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_identities_are_odd_and_never_repeat_across_blocks() {
+        // More than one block on this thread (under Miri, within the first block only).
+        let count = if cfg!(miri) { 1_000 } else { 3 * 65_536 };
+        let mut previous = Identity::next();
+        assert_eq!(previous.0 % 2, 1);
+        for _ in 0..count {
+            let identity = Identity::next();
+            assert_eq!(identity.0 % 2, 1, "{identity:?}");
+            // Blocks come from a counter that only grows, and each block is handed out in
+            // order: a thread's identities increase.
+            assert!(identity.0 > previous.0, "{identity:?} after {previous:?}");
+            previous = identity;
+        }
+    }
+
+    #[test]
+    fn slot_identities_are_even_and_differ_between_live_slots() {
+        let mut slots = [
+            IdentitySlot::new(),
+            IdentitySlot::new(),
+            IdentitySlot::new(),
+        ];
+        let identities = slots.each_mut().map(Identity::of_slot);
+        for (i, identity) in identities.iter().enumerate() {
+            assert_eq!(identity.0 % 2, 0, "{identity:?}");
+            assert!(!identities[..i].contains(identity), "{identities:?}");
+        }
+    }
 }

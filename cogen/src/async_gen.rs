@@ -10,8 +10,9 @@ use core::task::{Context, Poll};
 
 use futures_core::{FusedStream, Stream};
 
+use crate::airlock::IdentitySlot;
 use crate::co::Co;
-use crate::generator::{Gen, Generator, coroutine};
+use crate::generator::{Gen, Generator, coroutine, coroutine_in};
 use crate::state::GenState;
 use crate::step::{CloseError, Input, ResumeError, Step};
 
@@ -73,6 +74,47 @@ where
 {
     AsyncGen {
         generator: coroutine(body),
+        operation: Cell::new(Operation::default()),
+    }
+}
+
+/// [`async_generator`] whose identity is the address of `slot` rather than a number from a
+/// thread-local block, as [`generator_in`](crate::generator_in): it borrows `slot` for its whole
+/// life.
+///
+/// # Examples
+///
+/// ```
+/// use futures::StreamExt;
+///
+/// let mut slot = cogen::IdentitySlot::new();
+/// let ticks = cogen::async_generator_in(&mut slot, async |mut co| {
+///     co.yield_(1).await;
+///     co.yield_(2).await;
+/// });
+/// assert_eq!(futures::executor::block_on(ticks.collect::<Vec<u32>>()), [1, 2]);
+/// ```
+pub fn async_generator_in<'s, Y, R, B>(
+    slot: &'s mut IdentitySlot,
+    body: B,
+) -> AsyncGen<Y, (), Infallible, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y>) -> R,
+{
+    async_coroutine_in(slot, body)
+}
+
+/// [`async_coroutine`] whose identity is the address of `slot`, as
+/// [`generator_in`](crate::generator_in).
+pub fn async_coroutine_in<'s, Y, S, E, R, B>(
+    slot: &'s mut IdentitySlot,
+    body: B,
+) -> AsyncGen<Y, S, E, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
+{
+    AsyncGen {
+        generator: coroutine_in(slot, body),
         operation: Cell::new(Operation::default()),
     }
 }

@@ -10,7 +10,7 @@ use core::pin::Pin;
 use core::ptr::NonNull;
 use core::task::{Context, Poll, Waker};
 
-use crate::airlock::{Airlock, Identity, Key, Outgoing, airlock_waker};
+use crate::airlock::{Airlock, Identity, IdentitySlot, Key, Outgoing, airlock_waker};
 use crate::chain::{self, Chain, Link, Walked};
 use crate::co::{Co, may_need_close_on_drop};
 use crate::delegate::Delegate;
@@ -322,8 +322,66 @@ pub fn coroutine<Y, S, E, R, B>(body: B) -> Gen<Y, S, E, impl Future<Output = R>
 where
     B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
 {
+    with_identity(Identity::next(), body)
+}
+
+/// [`generator`] whose identity is the address of `slot` rather than a number from a
+/// thread-local block: making it touches no thread-local and no shared counter, which is what
+/// creating a generator costs beyond a hand-written iterator (`create_small` in the README's
+/// performance table). The generator borrows `slot` for its whole life, so it cannot outlive
+/// it, and the slot serves no other generator meanwhile ([`IdentitySlot`] shows both errors).
+/// Everything else is [`generator`]'s.
+///
+/// # Examples
+///
+/// ```
+/// use cogen::{IdentitySlot, generator_in};
+///
+/// let mut total = 0;
+/// let mut slot = IdentitySlot::new();
+/// for i in 0..3u64 {
+///     // One slot, one generator at a time: each is dropped at the end of its iteration.
+///     let mut g = cogen::pin!(generator_in(&mut slot, async move |mut co| {
+///         co.yield_(i).await;
+///         co.yield_(i * 10).await;
+///     }));
+///     total += g.next().unwrap();
+/// }
+/// assert_eq!(total, 3);
+/// ```
+pub fn generator_in<'s, Y, R, B>(
+    slot: &'s mut IdentitySlot,
+    body: B,
+) -> Gen<Y, (), Infallible, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y>) -> R,
+{
+    coroutine_in(slot, body)
+}
+
+/// [`coroutine`] whose identity is the address of `slot`, as [`generator_in`].
+pub fn coroutine_in<'s, Y, S, E, R, B>(
+    slot: &'s mut IdentitySlot,
+    body: B,
+) -> Gen<Y, S, E, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
+{
+    // The returned type captures `'s`, so the generator keeps `slot` borrowed while it lives
+    // (`Identity` says why that makes the identity unique among live generators).
+    with_identity(Identity::of_slot(slot), body)
+}
+
+/// The generator of `body` with `identity`.
+#[inline(always)]
+fn with_identity<Y, S, E, R, B>(
+    identity: Identity,
+    body: B,
+) -> Gen<Y, S, E, impl Future<Output = R>>
+where
+    B: for<'b> AsyncFnOnce(Co<'b, Y, S, E>) -> R,
+{
     // Calling the async closure runs none of its code: it makes the body's future.
-    let identity = Identity::next();
     Gen {
         phase: PhaseWord::new(Phase::Created, identity),
         body: UnsafeCell::new(BodySlot {

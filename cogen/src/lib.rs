@@ -17,6 +17,8 @@
 //! ```
 //!
 //! * [`generator`] and [`coroutine`] make a [`Gen`]: the body's state machine, no allocation.
+//!   [`generator_in`] and [`coroutine_in`] make one named by an [`IdentitySlot`] instead of a
+//!   thread-local number: for generators made by the million in a hot loop.
 //! * [`pin!`] pins it on the stack ([`Pinned`]); [`Generator::boxed`] puts it on the heap
 //!   ([`Boxed`], [`BoxGen`]). Both handles are `Iterator`s with Python's methods:
 //!   `resume` (`next`), `send`, `throw`, `close`, `state`, `is_delegating` (`gi_yieldfrom`).
@@ -171,15 +173,19 @@ pub mod __private;
 #[cfg(feature = "macros")]
 mod macros;
 
+pub use crate::airlock::IdentitySlot;
 pub use crate::async_gen::{
-    AClose, ACloseMut, AsyncGen, Op, OpMut, aclosing, async_coroutine, async_generator,
+    AClose, ACloseMut, AsyncGen, Op, OpMut, aclosing, async_coroutine, async_coroutine_in,
+    async_generator, async_generator_in,
 };
 pub use crate::bridge::{Driven, DrivenResult, awaitable, drive};
 #[doc(hidden)]
 pub use crate::chain::Chain;
 pub use crate::co::{Co, Interrupt, Raise, Yield, YieldCatch, YieldFrom, YieldFromCatch};
 pub use crate::delegate::{Delegate, IterDelegate, StreamDelegate};
-pub use crate::generator::{Gen, Generates, Generator, coroutine, generator};
+pub use crate::generator::{
+    Gen, Generates, Generator, coroutine, coroutine_in, generator, generator_in,
+};
 pub use crate::handle::Pinned;
 #[cfg(feature = "alloc")]
 pub use crate::handle::{BoxGen, Boxed, SendBoxGen};

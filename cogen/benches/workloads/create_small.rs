@@ -55,6 +55,15 @@ pub(crate) fn cogen_one(
     cogen::generator(async move |mut co: Co<'_, u64>| co.yield_(i).await)
 }
 
+/// [`cogen_one`] named by `slot` ([`cogen::generator_in`]): made without a thread-local.
+#[inline(always)]
+pub(crate) fn cogen_one_in(
+    slot: &mut cogen::IdentitySlot,
+    i: u64,
+) -> impl Generator<Yield = u64, Resume = (), Return = (), Error = std::convert::Infallible> {
+    cogen::generator_in(slot, async move |mut co: Co<'_, u64>| co.yield_(i).await)
+}
+
 /// Takes the first item of a generator.
 #[inline(always)]
 fn first(mut iter: impl Iterator<Item = u64>) -> u64 {
@@ -82,6 +91,16 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         "cogen/pinned",
         || (),
         move |()| each(n, |i| first(cogen::pin!(cogen_one(i)))),
+    );
+    rows.row(
+        "cogen/pinned (IdentitySlot)",
+        || (),
+        move |()| {
+            each(n, |i| {
+                let mut slot = cogen::IdentitySlot::new();
+                first(cogen::pin!(cogen_one_in(&mut slot, i)))
+            })
+        },
     );
     rows.row(
         "cogen/boxed",

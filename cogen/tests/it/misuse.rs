@@ -8,6 +8,7 @@
 //! attacks that type-check and must be caught when they run.
 
 use std::cell::RefCell;
+use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::{Pin, pin};
@@ -15,7 +16,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use cogen::{
-    BoxGen, Co, GenState, Generates, Generator, Interrupt, SendBoxGen, Step, coroutine, generator,
+    BoxGen, Co, GenState, Generates, Generator, IdentitySlot, Interrupt, SendBoxGen, Step,
+    coroutine, generator, generator_in,
 };
 
 use crate::support::{Log, panic_message, payload_text};
@@ -180,6 +182,85 @@ fn yield_future_smuggled_into_another_generators_body_panics() {
     };
     assert!(message.contains(WRONG_GENERATOR), "{message}");
     assert_eq!(nested_state, GenState::Closed);
+}
+
+// A generator named by an `IdentitySlot` (`generator_in`) takes the slot's even address as its
+// identity, the others an odd number: the attack is caught in every mix of the two kinds.
+
+/// The message of resuming, inside an outer generator's body, a nested generator that yields
+/// through the outer generator's `Co`.
+fn smuggled_message(
+    outer: Pin<&mut impl Generator<Yield = i32, Resume = (), Error = Infallible, Return = String>>,
+) -> String {
+    match cogen::Pinned::new(outer).resume() {
+        Step::Complete(message) => message,
+        other => panic!("the outer generator did not complete: {other:?}"),
+    }
+}
+
+#[test]
+fn co_of_a_slot_generator_used_in_another_slot_generator_panics() {
+    let mut outer_slot = IdentitySlot::new();
+    let outer = pin!(generator_in(&mut outer_slot, async |co: Co<'_, i32>| {
+        let mut nested_slot = IdentitySlot::new();
+        let nested = cogen::pin!(generator_in(
+            &mut nested_slot,
+            async move |_own: Co<'_, &str>| {
+                let mut co = co;
+                co.yield_(1).await;
+            }
+        ));
+        panic_message(|| nested.resume())
+    }));
+    let message = smuggled_message(outer);
+    assert!(message.contains(WRONG_GENERATOR), "{message}");
+}
+
+#[test]
+fn co_of_a_slot_generator_used_in_a_counter_generator_panics() {
+    let mut outer_slot = IdentitySlot::new();
+    let outer = pin!(generator_in(&mut outer_slot, async |co: Co<'_, i32>| {
+        let nested = cogen::pin!(generator(async move |_own: Co<'_, &str>| {
+            let mut co = co;
+            co.yield_(1).await;
+        }));
+        panic_message(|| nested.resume())
+    }));
+    let message = smuggled_message(outer);
+    assert!(message.contains(WRONG_GENERATOR), "{message}");
+}
+
+#[test]
+fn co_of_a_counter_generator_used_in_a_slot_generator_panics() {
+    let outer = pin!(generator(async |co: Co<'_, i32>| {
+        let mut nested_slot = IdentitySlot::new();
+        let nested = cogen::pin!(generator_in(
+            &mut nested_slot,
+            async move |_own: Co<'_, &str>| {
+                let mut co = co;
+                co.yield_(1).await;
+            }
+        ));
+        panic_message(|| nested.resume())
+    }));
+    let message = smuggled_message(outer);
+    assert!(message.contains(WRONG_GENERATOR), "{message}");
+}
+
+#[test]
+fn one_slot_names_one_generator_after_another() {
+    // Each generator is gone before the slot names the next: the same identity, never two
+    // live generators with it. Each yields through its own `Co`, so each check passes.
+    let mut slot = IdentitySlot::new();
+    let mut items = Vec::new();
+    for i in 0..3 {
+        let g = cogen::pin!(generator_in(&mut slot, async move |mut co: Co<'_, i32>| {
+            co.yield_(i).await;
+            co.yield_(i + 10).await;
+        }));
+        items.extend(g);
+    }
+    assert_eq!(items, [0, 10, 1, 11, 2, 12]);
 }
 
 // ---------------------------------------------------------------------------------------------
