@@ -31,6 +31,8 @@ A function is a list of statements, ending with ``return R``; its body is wrappe
   that implements ``Generator`` by hand (``opaque``: the chain ends there, and the sub walks its
   own chain).
 * ``raise E``: ``raise Err(E)``.
+* ``exit``: ``raise GeneratorExit`` (cogen: ``co.raise(Interrupt::Close)``): outside a close,
+  rules 32 and 51.
 
 A ``yield`` or ``from`` may be wrapped in ``try``, with ``err=ACT`` (``except Err``) and/or
 ``exit=ACT`` (``except GeneratorExit``); each handler logs ``gI caught E`` / ``gI caught exit``
@@ -41,7 +43,10 @@ and then does ``ACT``:
 * ``raise:E``: ``raise Err(E)`` (another exception, rules 22, 31, 48);
 * ``reraise``: a bare ``raise``;
 * ``yield:K``: ``v = yield K`` in the handler (for ``exit``: ignoring the close request, rules
-  30 and 49), then falls through.
+  30 and 49), then falls through;
+* ``yield-reraise:K``: ``v = yield K`` in the handler, then a bare ``raise`` (for ``exit``: a
+  ``GeneratorExit`` raised by the next ``next()``/``send()``, when no close is in progress,
+  rules 32 and 51).
 
 ``catch`` (cogen only) on a statement without handlers makes cogen use its catching form
 (``.catch()``) and re-raise every interrupt by hand; Python's code is the same as without it.
@@ -56,7 +61,8 @@ that through a weak reference). Each is logged as ``> OP``; what the bodies log 
 one outcome line ``= OUTCOME | STATE``:
 
 * ``yielded K``, ``returned R`` (``StopIteration(R)``), ``exhausted`` (``StopIteration`` with
-  no value: the root had finished), ``raised E`` (an ``Err`` escaped);
+  no value: the root had finished; or ``GeneratorExit`` escaped the root outside ``close()``,
+  which cogen reports as ``Step::Exhausted``, rule 32), ``raised E`` (an ``Err`` escaped);
 * ``type-error just-started``: ``send`` into a root that has not started (rule 17; cogen's
   ``try_send`` gives ``ResumeError::JustStarted``);
 * ``closed`` / ``closed R``: ``close()`` succeeded; ``R`` is what the root returned while
@@ -96,10 +102,9 @@ Python behaviour that has no cogen counterpart is not generated:
 * catching the ``RuntimeError`` of an ignored close in a delegator: cogen does not hand it to the
   delegating body, which is closed (rule 49); the handlers here catch ``Err`` and
   ``GeneratorExit`` only, which that ``RuntimeError`` passes through in CPython too;
-* a ``GeneratorExit`` re-raised after a handler's own ``yield`` (``except GeneratorExit: yield
-  K; raise``): CPython raises it out of the next ``next()``/``send()``, where cogen's
-  ``co.raise(Interrupt::Close)`` ends the generator as a close request (``Step::Exhausted``), so
-  an ``exit`` handler either yields and falls through or re-raises at once;
+* a sub-generator held ``opaque`` that may raise ``GeneratorExit`` when no close is in progress
+  (an ``exit`` statement, or an ``exit`` handler that yields and re-raises, in it or below it): it is held ``box``
+  instead (``hold_raisers_in_view``);
 * ``StopIteration`` raised in a body (PEP 479, rule 56), ``ValueError: generator already
   executing`` (no operation here resumes a running generator), and subiterators that are not
   generators (rules 38, 41, 45, 52; ``yield_from_iter`` and custom ``Delegate``s are tested by
@@ -166,16 +171,30 @@ class Values:
 
 def random_action(rng, values, kind):
     if kind == "err":
-        choices = [(30, "pass"), (20, "return"), (15, "raise"), (15, "reraise"), (20, "yield")]
+        choices = [
+            (30, "pass"),
+            (20, "return"),
+            (15, "raise"),
+            (15, "reraise"),
+            (20, "yield"),
+            (8, "yield-reraise"),
+        ]
     else:
-        choices = [(25, "reraise"), (25, "return"), (20, "raise"), (20, "yield"), (10, "pass")]
+        choices = [
+            (25, "reraise"),
+            (25, "return"),
+            (20, "raise"),
+            (20, "yield"),
+            (10, "pass"),
+            (15, "yield-reraise"),
+        ]
     action = rng.weighted(choices)
     if action == "return":
         return ("return", values.take("return"))
     if action == "raise":
         return ("raise", values.take("raise"))
-    if action == "yield":
-        return ("yield", values.take("yield"))
+    if action in ("yield", "yield-reraise"):
+        return (action, values.take("yield"))
     return (action,)
 
 
@@ -192,12 +211,14 @@ def random_handlers(rng, values):
 
 
 def random_statement(rng, values, i, count):
-    kinds = [(50, "yield"), (6, "raise")]
+    kinds = [(50, "yield"), (6, "raise"), (4, "exit")]
     if i + 1 < count:
         kinds.append((45, "from"))
     kind = rng.weighted(kinds)
     if kind == "raise":
         return ("raise", values.take("raise"))
+    if kind == "exit":
+        return ("exit",)
     if kind == "yield":
         return ("yield", values.take("yield"), random_handlers(rng, values))
     # Mostly the next function down, so that chains get deep.
@@ -224,11 +245,42 @@ def random_program(rng):
         if i + 1 < count and not any(s[0] == "from" and s[1] == i + 1 for s in statements):
             # Every function is reached: one statement delegates to the next one down.
             statements[rng.below(len(statements))] = from_statement(rng, values, i + 1)
-        if any(s[0] == "raise" for s in statements):
+        ends = [n for n, s in enumerate(statements) if s[0] in ("raise", "exit")]
+        if ends:
             # Nothing after a `raise` runs.
-            statements = statements[: 1 + [s[0] for s in statements].index("raise")]
+            statements = statements[: 1 + ends[0]]
         defs.append({"stmts": statements, "ret": values.take("return")})
+    hold_raisers_in_view(defs)
     return defs, values
+
+
+def raises_exit_unasked(defs, i):
+    """Whether generator ``gI`` or one it delegates to, at any depth, has an ``exit``
+    statement or an ``exit`` handler that yields and then re-raises: the ways a
+    ``GeneratorExit`` arises here when no close is in progress."""
+    for statement in defs[i]["stmts"]:
+        if statement[0] == "exit":
+            return True
+        if statement[0] == "raise":
+            continue
+        handlers = statement[-1]
+        if handlers["exit"] is not None and handlers["exit"][0] == "yield-reraise":
+            return True
+        if statement[0] == "from" and raises_exit_unasked(defs, statement[1]):
+            return True
+    return False
+
+
+def hold_raisers_in_view(defs):
+    """Holds by value (``box``) every sub-generator that may raise ``GeneratorExit`` when no
+    close is in progress, instead of ``opaque``: cogen raises it in the delegator from a mark
+    that a hand-written ``Generator`` around the sub does not pass on, so there the delegator
+    panics as for a sub that had finished before (documented at ``Co::raise``)."""
+    for definition in defs:
+        for n, statement in enumerate(definition["stmts"]):
+            if statement[0] == "from" and statement[2] == "opaque":
+                if raises_exit_unasked(defs, statement[1]):
+                    definition["stmts"][n] = ("from", statement[1], "box", statement[3])
 
 
 def random_op(rng, values, state):
@@ -265,6 +317,8 @@ def handlers_text(handlers):
 
 
 def statement_text(statement):
+    if statement[0] == "exit":
+        return "exit"
     if statement[0] == "raise":
         return f"raise {statement[1]}"
     if statement[0] == "yield":
@@ -299,10 +353,15 @@ def action_code(i, action):
         return [f"raise Err({action[1]})"]
     if action[0] == "reraise":
         return ["raise"]
-    return [f"v = yield _yields({action[1]})", f"log(f'g{i} got {{v}}')"]
+    code = [f"v = yield _yields({action[1]})", f"log(f'g{i} got {{v}}')"]
+    if action[0] == "yield-reraise":
+        code.append("raise")
+    return code
 
 
 def statement_code(i, statement):
+    if statement[0] == "exit":
+        return ["raise GeneratorExit"]
     if statement[0] == "raise":
         return [f"raise Err({statement[1]})"]
     if statement[0] == "yield":
@@ -436,6 +495,10 @@ def run_case(defs, choose, limit):
             except StopIteration as stop:
                 assert op[0] != "close"
                 outcome = "exhausted" if stop.value is None else f"returned {stop.value}"
+            except GeneratorExit:
+                # Raised unasked (a handler's yield, then `raise`): cogen's `Step::Exhausted`.
+                assert op[0] != "close"
+                outcome = "exhausted"
             except Err as error:
                 outcome = f"{'close-' if op[0] == 'close' else ''}raised {error.value}"
             except TypeError as error:

@@ -58,6 +58,10 @@ pub(crate) struct Airlock<Y, S, E> {
     pub(crate) outgoing: Outgoing<Y, E>,
     /// With a yield from inside a `yield_from`: the chain to record (see `chain.rs`).
     pub(crate) chain: Option<Chain<Y, S, E>>,
+    /// A close request reached the body in this poll: a yield took `Input::Close`, or a
+    /// `yield_from` raised the close request on a close's path. A body that then lets a close
+    /// request out ends `Closed`; one that raises it with none asked ends `Exited`.
+    pub(crate) closing: bool,
 }
 
 impl<Y, S, E> Airlock<Y, S, E> {
@@ -69,6 +73,7 @@ impl<Y, S, E> Airlock<Y, S, E> {
             incoming: input,
             outgoing: Outgoing::Empty,
             chain: None,
+            closing: false,
         }
     }
 }

@@ -390,6 +390,10 @@ impl<Y, S, E, F: Future> Generator for AsyncGen<Y, S, E, F> {
     fn __take_chain(&self) -> Option<crate::Chain<Y, S, E>> {
         self.generator.__take_chain()
     }
+
+    fn __take_exited(&self) -> bool {
+        self.generator.__take_exited()
+    }
 }
 
 enum Request<S, E> {

@@ -188,9 +188,12 @@ impl<'b, Y, S, E> Co<'b, Y, S, E> {
     ///
     /// A `Close` raised when no close was asked for (Python's `raise GeneratorExit` outside a
     /// close) ends the generator as well, and the resume reports [`Step::Exhausted`]: there is
-    /// no error value to stand for `GeneratorExit`, which Python raises out of `next()`. A
-    /// generator that delegates to one doing this with `yield_from` panics (Python raises
-    /// `GeneratorExit` in it at the `yield from`: not reproduced).
+    /// no error value to stand for `GeneratorExit`, which Python raises out of `next()`. In a
+    /// sub-generator, it is raised in the delegating body at its `yield_from`, as Python raises
+    /// `GeneratorExit` there: a [`catch`](YieldFrom::catch)ing delegation evaluates to
+    /// `Err(Interrupt::Close)`, a plain one passes it on, still with no close asked. (A
+    /// `Generator` implemented by hand around the sub-generator does not pass on the mark this
+    /// leaves: its delegator then panics, as for a sub-generator that had finished before.)
     ///
     /// # Examples
     ///
@@ -289,6 +292,17 @@ unsafe fn put<Y, S, E>(airlock: *mut Airlock<Y, S, E>, outgoing: Outgoing<Y, E>)
 unsafe fn take<Y, S, E>(airlock: *mut Airlock<Y, S, E>) -> Option<Input<S, E>> {
     // SAFETY: as in `put`.
     unsafe { (*airlock).incoming.take() }
+}
+
+/// Records that a close request reached the body in this poll (see `Airlock::closing`).
+///
+/// # Safety
+///
+/// As [`put`].
+#[inline]
+unsafe fn mark_closing<Y, S, E>(airlock: *mut Airlock<Y, S, E>) {
+    // SAFETY: as in `put`.
+    unsafe { (*airlock).closing = true };
 }
 
 #[cold]
@@ -408,6 +422,8 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
                 }
                 Some(Input::Close) => {
                     crate::cold_path();
+                    // SAFETY: as above.
+                    unsafe { mark_closing(airlock) };
                     Outgoing::Exit
                 }
                 Some(Input::Start) | None => polled_out_of_turn(),
@@ -458,7 +474,11 @@ impl<Y, S, E> Future for YieldCatch<'_, Y, S, E> {
         match unsafe { take(airlock) } {
             Some(Input::Send(s)) => Poll::Ready(Ok(s)),
             Some(Input::Throw(e)) => Poll::Ready(Err(Interrupt::Throw(e))),
-            Some(Input::Close) => Poll::Ready(Err(Interrupt::Close)),
+            Some(Input::Close) => {
+                // SAFETY: as above.
+                unsafe { mark_closing(airlock) };
+                Poll::Ready(Err(Interrupt::Close))
+            }
             Some(Input::Start) | None => polled_out_of_turn(),
         }
     }
@@ -742,10 +762,20 @@ where
             }
             // `_m(); raise _e`: even if the sub returned while closing, GeneratorExit is
             // raised here regardless (a return reaches this `match` only while closing).
-            Step::Complete(_) => Interrupt::Close,
-            Step::Exhausted if closing => Interrupt::Close,
+            Step::Complete(_) | Step::Exhausted if closing => {
+                // SAFETY: as above.
+                unsafe { mark_closing(airlock) };
+                Interrupt::Close
+            }
             Step::Raised(e) => Interrupt::Throw(e),
-            Step::Exhausted => delegate_exhausted(),
+            // The sub raised the close request when none was asked of it (Python's `raise
+            // GeneratorExit`): it propagates out of the sub's `next()` and is raised here,
+            // still with no close asked of this generator.
+            // SAFETY: `sub` is structurally pinned.
+            Step::Exhausted if unsafe { Pin::new_unchecked(&mut d.sub) }.take_exited() => {
+                Interrupt::Close
+            }
+            Step::Complete(_) | Step::Exhausted => delegate_exhausted(),
         };
         if catch {
             return Poll::Ready(Err(interrupt));
@@ -765,8 +795,7 @@ where
 fn delegate_exhausted() -> ! {
     panic!(
         "`yield_from` a generator that had already finished: its return value was taken \
-         (Python's `yield from` evaluates to None here; cogen has no value to give), or it \
-         raised the close request (`co.raise(Interrupt::Close)`) when no close was asked for"
+         (Python's `yield from` evaluates to None here; cogen has no value to give)"
     )
 }
 

@@ -95,6 +95,13 @@ pub trait Delegate {
     fn take_chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
         None
     }
+
+    #[doc(hidden)]
+    /// Whether it ended by raising the close request when none was asked of it (cogen's
+    /// generators only; see `Generator::__take_exited`).
+    fn take_exited(self: Pin<&mut Self>) -> bool {
+        false
+    }
 }
 
 impl<G: Generator + ?Sized> Delegate for G {
@@ -115,6 +122,10 @@ impl<G: Generator + ?Sized> Delegate for G {
 
     fn take_chain(self: Pin<&mut Self>) -> Option<Chain<Self::Yield, Self::Resume, Self::Error>> {
         self.into_ref().get_ref().__take_chain()
+    }
+
+    fn take_exited(self: Pin<&mut Self>) -> bool {
+        self.into_ref().get_ref().__take_exited()
     }
 
     #[inline]

@@ -151,6 +151,15 @@ pub trait Generator {
     }
 
     #[doc(hidden)]
+    /// Whether its body ended by raising the close request when no close was asked of it
+    /// (Python's `raise GeneratorExit` outside a close), a mark taken once: a `yield_from`
+    /// asks when the sub-generator reports `Step::Exhausted` outside a close, and raises the
+    /// close request in its own body if so. The default: never.
+    fn __take_exited(&self) -> bool {
+        false
+    }
+
+    #[doc(hidden)]
     /// Takes the delegation chain recorded when it last suspended inside a `yield_from`, for
     /// the delegating generator one level up to link into its own (see `chain.rs`). Taking
     /// it means this generator never walks that chain itself: the generator above may advance
@@ -557,10 +566,12 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                 Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating,
                 Some(Input::Start),
             ) => Answer(Err(ResumeError::AlreadyStarted)),
-            (Phase::Closed | Phase::Returned, Some(Input::Throw(error))) => {
+            (Phase::Closed | Phase::Returned | Phase::Exited, Some(Input::Throw(error))) => {
                 Answer(Ok(Step::Raised(error)))
             }
-            (Phase::Closed | Phase::Returned, Some(_)) => Answer(Ok(Step::Exhausted)),
+            (Phase::Closed | Phase::Returned | Phase::Exited, Some(_)) => {
+                Answer(Ok(Step::Exhausted))
+            }
             // Python runs no body code (not even `finally`) for a throw or close into a
             // generator that never started, and none for an interrupt at a plain yield either:
             // dropping the body runs its destructors, which are its `finally` blocks.
@@ -741,6 +752,11 @@ impl<Y, S, E, F: Future> Gen<Y, S, E, F> {
                     Outgoing::Exit => {
                         crate::cold_path();
                         this.finish();
+                        // SAFETY: the poll is over (as above).
+                        if !unsafe { (*airlock).closing } {
+                            // No close was asked: the body raised it (see `Phase::Exited`).
+                            this.phase.set(Phase::Exited);
+                        }
                         Poll::Ready(Step::Exhausted)
                     }
                     Outgoing::SubIgnoredClose(value) => {
@@ -862,6 +878,14 @@ impl<Y, S, E, F: Future> Generator for Gen<Y, S, E, F> {
         // live; invariant 2: `Returned` says the slot holds the return value, which is not
         // pinned (it was never polled), and `Closed`, set first, says it is taken.
         Some(unsafe { ManuallyDrop::take(&mut (*self.body.get()).returned) })
+    }
+
+    fn __take_exited(&self) -> bool {
+        let exited = self.phase.get() == Phase::Exited;
+        if exited {
+            self.phase.set(Phase::Closed);
+        }
+        exited
     }
 
     fn __take_chain(&self) -> Option<Chain<Y, S, E>> {

@@ -135,6 +135,11 @@ macro_rules! forward_generator {
                 $inner.__keep_return(value);
             }
 
+            fn __take_exited(&self) -> bool {
+                let $this = self;
+                $inner.get_ref().__take_exited()
+            }
+
             fn __take_chain(&self) -> Option<$crate::Chain<G::Yield, G::Resume, G::Error>> {
                 let $this = self;
                 $inner.get_ref().__take_chain()

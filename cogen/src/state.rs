@@ -110,6 +110,16 @@ pub(crate) enum Phase {
     Closed,
     /// Finished, keeping the return value for `take_return` (an `Iterator` that ran to the end).
     Returned,
+    /// Finished, holding nothing, because the body raised the close request when no close was
+    /// asked of it (`co.raise(Interrupt::Close)`, Python's `raise GeneratorExit` outside a
+    /// close). `Closed` in every respect but one: a `yield_from` that receives its
+    /// `Step::Exhausted` takes this mark (leaving `Closed`) and raises the close request in its
+    /// own body, as Python raises `GeneratorExit` in the delegator, where a sub-generator that
+    /// had already finished makes it panic. (An async body that awaits between catching a close
+    /// and re-raising it is continued by a poll that no close reached, so it ends `Exited` too;
+    /// only a later `yield_from` of that finished generator could tell, by raising the close
+    /// request instead of panicking.)
+    Exited,
 }
 
 impl Phase {
@@ -126,7 +136,7 @@ impl Phase {
     /// Whether the body's slot holds the future (`Phase` invariant 2).
     #[inline(always)]
     pub(crate) fn holds_future(self) -> bool {
-        !matches!(self, Phase::Closed | Phase::Returned)
+        !matches!(self, Phase::Closed | Phase::Returned | Phase::Exited)
     }
 
     pub(crate) fn public(self) -> GenState {
@@ -136,7 +146,7 @@ impl Phase {
             Phase::SuspendedPlain | Phase::SuspendedCatching | Phase::SuspendedDelegating => {
                 GenState::Suspended
             }
-            Phase::Closed | Phase::Returned => GenState::Closed,
+            Phase::Closed | Phase::Returned | Phase::Exited => GenState::Closed,
         }
     }
 }
@@ -182,7 +192,7 @@ unsafe impl Send for PhaseWord {}
 const PHASE_BITS: usize = 0xf;
 
 // Every phase fits in the tag bits.
-const _: () = assert!(Phase::Returned as usize <= PHASE_BITS);
+const _: () = assert!(Phase::Exited as usize <= PHASE_BITS);
 
 impl PhaseWord {
     #[inline(always)]
@@ -201,7 +211,7 @@ impl PhaseWord {
         // them whole; reading a pointer's bits as a number only drops its provenance.
         let bits = unsafe { self.word.get().bits };
         let tag = (bits & PHASE_BITS) as u8;
-        debug_assert!(tag <= Phase::Returned as u8);
+        debug_assert!(tag <= Phase::Exited as u8);
         // SAFETY: the tag bits are only ever written from a `Phase` (`new`, `set`,
         // `set_with_chain`), a `repr(u8)` enum whose discriminants fit in them, so they hold
         // one of its discriminants.

@@ -66,6 +66,9 @@ enum Action {
     Reraise,
     /// `v = yield K`, then falls through.
     Yield(i64),
+    /// `v = yield K`, then a bare `raise` (for the close request: raised when no close is in
+    /// progress, which cogen raises in the delegator too, rule 51).
+    YieldReraise(i64),
 }
 
 /// The `try` around a `yield` or a `yield from`.
@@ -101,6 +104,8 @@ enum Statement {
     Yield(i64, Handlers),
     From(usize, Hold, Handlers),
     Raise(i64),
+    /// `raise GeneratorExit`: `co.raise(Interrupt::Close)`.
+    Exit,
 }
 
 #[derive(Debug)]
@@ -160,6 +165,7 @@ fn action(text: &str, line: &str) -> Action {
         Some(("return", r)) => Action::Return(number(r, line)),
         Some(("raise", e)) => Action::Raise(number(e, line)),
         Some(("yield", k)) => Action::Yield(number(k, line)),
+        Some(("yield-reraise", k)) => Action::YieldReraise(number(k, line)),
         _ => panic!("not an action: {text:?} in {line:?}"),
     }
 }
@@ -197,6 +203,7 @@ fn function(line: &str, index: usize) -> Function {
                     Statement::Yield(number(k, line), handlers(words, line))
                 }
                 (Some("raise"), Some(e)) => Statement::Raise(number(e, line)),
+                (Some("exit"), None) => Statement::Exit,
                 (Some("from"), Some(sub)) => {
                     let sub = function_index(sub, line);
                     assert!(sub > index, "delegation goes down only: {line:?}");
@@ -336,6 +343,7 @@ fn build(program: &Rc<[Function]>, index: usize, log: &Log) -> Sub {
             // reached the statement's `try`.
             let (handlers, interrupt) = match statement {
                 Statement::Raise(e) => return co.raise(Interrupt::Throw(*e)).await,
+                Statement::Exit => return co.raise(Interrupt::Close).await,
                 Statement::Yield(k, handlers) if !handlers.catches() => {
                     let v = co.yield_(*k).await;
                     log.push(got(index, v));
@@ -390,6 +398,11 @@ fn build(program: &Rc<[Function]>, index: usize, log: &Log) -> Sub {
                 Some(Action::Yield(k)) => {
                     let v = co.yield_(k).await;
                     log.push(got(index, v));
+                }
+                Some(Action::YieldReraise(k)) => {
+                    let v = co.yield_(k).await;
+                    log.push(got(index, v));
+                    return co.raise(interrupt).await;
                 }
             }
         }

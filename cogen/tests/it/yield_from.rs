@@ -1161,13 +1161,14 @@ fn rule_51_sub_returning_err_propagates_with_question_mark() {
     assert_eq!(g.resume(), Step::Complete(Err(String::from("sub failed"))));
 }
 
-// rule 51: a sub that raises the close request when no close was asked for (Python's
-// `raise GeneratorExit` in the sub, which CPython raises in the delegator at its `yield from`)
-// ends closed, and the delegator panics: cogen sees an exhausted sub, which it cannot tell from
-// one that had finished before (documented at `Co::raise`; found by `differential.rs`'s
-// generator, which leaves this statement out).
+// rule 51 (with rule 32): a sub that raises the close request when no close was asked for
+// (Python's `raise GeneratorExit` in the sub) ends closed, and the close request is raised in
+// the delegator at its `yield_from`, as CPython raises `GeneratorExit` there: a catching
+// delegation sees it (`except GeneratorExit`) and may return. (Python:
+// `def sub(): try: yield 1; raise GeneratorExit  finally: log("sub finally")`, and a delegator
+// `try: try: yield from sub()  except GeneratorExit: log(..); return 7  finally: log(..)`.)
 #[test]
-fn rule_51_sub_raising_the_close_request_unasked_panics_in_the_delegator() {
+fn rule_51_sub_raising_the_close_request_unasked_raises_it_in_the_delegator() {
     let log = Log::new();
     let l = log.clone();
     let sub = coroutine(async move |mut co: Co<'_, i32, (), String>| {
@@ -1179,15 +1180,117 @@ fn rule_51_sub_raising_the_close_request_unasked_panics_in_the_delegator() {
     let l = log.clone();
     let g = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
         let _finally = l.finally("delegator finally");
-        let result = co.yield_from(sub).catch().await;
-        l.push(format!("delegator got {result:?}"));
+        match co.yield_from(sub).catch().await {
+            Err(Interrupt::Close) => l.push("delegator caught exit"),
+            other => l.push(format!("delegator got {other:?}")),
+        }
         7
     }));
     assert_eq!(g.start(), Step::Yielded(1));
-    let message = panic_message(|| g.resume());
-    assert!(message.contains("raised the close request"), "{message}");
-    assert_eq!(log.take(), ["sub finally", "delegator finally"]);
+    assert_eq!(g.resume(), Step::Complete(7));
+    assert_eq!(
+        log.take(),
+        ["sub finally", "delegator caught exit", "delegator finally"]
+    );
     assert_eq!(g.state(), GenState::Closed);
+}
+
+// rule 51: uncaught, the close request raised by the innermost of a chain passes out of every
+// level, each `finally` running innermost first, and the root's resume reports
+// `Step::Exhausted` (CPython raises `GeneratorExit` out of `next()`: rule 32). The chain is
+// three deep and linked (subs held by value), so the innermost is stepped directly and the
+// outcome walks back up through the parked outcomes of the chain.
+#[test]
+fn rule_51_close_request_raised_unasked_leaves_a_whole_chain() {
+    let log = Log::new();
+    let l = log.clone();
+    let innermost = coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        let _finally = l.finally("innermost finally");
+        co.yield_(1).await;
+        co.yield_(2).await;
+        co.raise::<()>(Interrupt::Close).await;
+    });
+    let l = log.clone();
+    let middle = coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        let _finally = l.finally("middle finally");
+        co.yield_from(innermost).await;
+        l.push("middle: not reached");
+    });
+    let l = log.clone();
+    let g = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        let _finally = l.finally("outer finally");
+        co.yield_from(middle).await;
+        l.push("outer: not reached");
+    }));
+    assert_eq!(g.start(), Step::Yielded(1));
+    assert_eq!(g.resume(), Step::Yielded(2));
+    assert!(g.is_delegating());
+    assert_eq!(g.resume(), Step::Exhausted);
+    assert_eq!(
+        log.take(),
+        ["innermost finally", "middle finally", "outer finally"]
+    );
+    assert_eq!(g.state(), GenState::Closed);
+    assert_eq!(g.resume(), Step::Exhausted);
+    assert_eq!(g.close(), Ok(None));
+}
+
+// rule 51: a close request raised in response to a real close (`except GeneratorExit: raise`)
+// is that close going on, not one raised unasked: the delegator's `close()` succeeds, and a
+// later delegation to the (borrowed) sub finds it finished, as before.
+#[test]
+fn rule_51_close_request_reraised_during_a_close_is_the_close() {
+    let log = Log::new();
+    let l = log.clone();
+    let mut sub = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        if let Err(interrupt) = co.yield_(1).catch().await {
+            l.push("sub caught exit");
+            co.raise::<()>(interrupt).await;
+        }
+    }));
+    {
+        let l = log.clone();
+        let sub = &mut sub;
+        let g = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+            let result = co.yield_from(sub).catch().await;
+            l.push(format!("delegator got {result:?}"));
+            co.raise::<()>(Interrupt::Close).await;
+        }));
+        assert_eq!(g.start(), Step::Yielded(1));
+        assert_eq!(g.close(), Ok(None));
+        assert_eq!(g.state(), GenState::Closed);
+    }
+    assert_eq!(log.take(), ["sub caught exit", "delegator got Err(Close)"]);
+    let again = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        co.yield_from(&mut sub).await;
+    }));
+    let message = panic_message(|| again.resume());
+    assert!(message.contains("already finished"), "{message}");
+}
+
+// rule 51: the mark a sub leaves by raising the close request unasked is taken by the first
+// delegation that sees its end: a second delegation to the same (borrowed) sub finds a
+// finished generator, as rule 37's test does.
+#[test]
+fn rule_51_an_unasked_close_request_is_raised_in_one_delegator_only() {
+    let mut sub = cogen::pin!(coroutine(async |mut co: Co<'_, i32, (), String>| {
+        co.yield_(1).await;
+        co.raise::<()>(Interrupt::Close).await;
+    }));
+    {
+        let sub = &mut sub;
+        let g = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+            co.yield_from(sub).catch().await.err()
+        }));
+        assert_eq!(g.start(), Step::Yielded(1));
+        assert_eq!(g.resume(), Step::Complete(Some(Interrupt::Close)));
+    }
+    assert_eq!(sub.state(), GenState::Closed);
+    let again = cogen::pin!(coroutine(async move |mut co: Co<'_, i32, (), String>| {
+        co.yield_from(&mut sub).await;
+    }));
+    let message = panic_message(|| again.resume());
+    assert!(message.contains("already finished"), "{message}");
 }
 
 // ---------------------------------------------------------------------------------------------
