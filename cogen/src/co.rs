@@ -422,8 +422,6 @@ impl<Y, S, E> Future for Yield<'_, Y, S, E> {
                 }
                 Some(Input::Close) => {
                     crate::cold_path();
-                    // SAFETY: as above.
-                    unsafe { mark_closing(airlock) };
                     Outgoing::Exit
                 }
                 Some(Input::Start) | None => polled_out_of_turn(),
