@@ -92,6 +92,7 @@ SERIES = [
      ["cogen/pinned", "cogen/pinned-by-value", "cogen/async_generator (stack)", "cogen/async_generator (fold)"]),
     (COGEN_BOXED, ("circle", "#d95f02", False),
      {"tree": ["cogen/BoxGen"], "": ["cogen/boxed", "cogen/async_generator (Box::pin)"]}),
+    ("cogen (IdentitySlot)", ("diamond", "#d95f02", True), ["cogen/pinned (IdentitySlot)"]),
     ("genawaiter stack", ("square", "#1b9e77", True), ["genawaiter/stack"]),
     ("genawaiter rc", ("square", "#1b9e77", False), ["genawaiter/rc", "genawaiter/rc (fold)"]),
     ("corosensei", ("triangle", "#7570b3", True), ["corosensei", "corosensei/nested"]),
@@ -130,7 +131,9 @@ def mark(shape, colour, filled, cx, cy, r=5):
 
 
 def draw_summary(tables):
-    label_w, plot_w, line_h, top = 100, 560, 34, 74
+    label_w, plot_w, line_h = 100, 560, 34
+    # Below the legend (four series a line) and the axis labels.
+    top = 56 + 18 * ((len(SERIES) + 3) // 4)
     x = log_axis(0.1, 300.0, label_w, plot_w)
     parts = []
     # The legend: two lines of series.
@@ -157,8 +160,9 @@ def draw_summary(tables):
             ty, anchor = (cy - 14, "middle") if j == 0 else (cy + 12, "start")
             tx = x(ratio) if j == 0 else x(ratio) + 3
             parts.append(f'<text x="{tx:.1f}" y="{ty}" text-anchor="{anchor}" font-size="9" fill="#d00">{escape(label)}</text>')
-        # Anchors first, cogen last, so that cogen's marks are drawn on top.
-        for name, (shape, colour, filled), rows in SERIES[2:] + SERIES[:2]:
+        # Anchors first, cogen last, so that cogen's marks are drawn on top (its usual form
+        # last of all: a hollow mark at the same ratio would hide it).
+        for name, (shape, colour, filled), rows in SERIES[3:] + SERIES[2::-1]:
             row = next((r for r in candidates(rows, panel) if r in ratios), None)
             if row is not None:
                 parts.append(mark(shape, colour, filled, x(ratios[row]), cy))
