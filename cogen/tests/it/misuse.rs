@@ -8,7 +8,6 @@
 //! attacks that type-check and must be caught when they run.
 
 use std::cell::RefCell;
-use std::convert::Infallible;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::{Pin, pin};
@@ -187,63 +186,55 @@ fn yield_future_smuggled_into_another_generators_body_panics() {
 // A generator named by an `IdentitySlot` (`generator_in`) takes the slot's even address as its
 // identity, the others an odd number: the attack is caught in every mix of the two kinds.
 
+/// A generator of `$body` with the identity of the given kind: `counter` (`generator`) or
+/// `slot` (`generator_in` on `$slot`, which `counter` leaves unused).
+macro_rules! generator_of_kind {
+    (counter, $slot:ident, $body:expr) => {{
+        let _ = &mut $slot;
+        generator($body)
+    }};
+    (slot, $slot:ident, $body:expr) => {
+        generator_in(&mut $slot, $body)
+    };
+}
+
 /// The message of resuming, inside an outer generator's body, a nested generator that yields
-/// through the outer generator's `Co`.
-fn smuggled_message(
-    outer: Pin<&mut impl Generator<Yield = i32, Resume = (), Error = Infallible, Return = String>>,
-) -> String {
-    match cogen::Pinned::new(outer).resume() {
-        Step::Complete(message) => message,
-        other => panic!("the outer generator did not complete: {other:?}"),
-    }
+/// through the outer generator's `Co`; each generator's identity of the kind named.
+macro_rules! smuggled_message {
+    ($outer:ident, $nested:ident) => {{
+        let outer_body = async |co: Co<'_, i32>| {
+            let mut nested_slot = IdentitySlot::new();
+            let nested_body = async move |_own: Co<'_, &str>| {
+                let mut co = co; // the outer generator's handle
+                co.yield_(1).await;
+            };
+            let nested = cogen::pin!(generator_of_kind!($nested, nested_slot, nested_body));
+            panic_message(|| nested.resume())
+        };
+        let mut outer_slot = IdentitySlot::new();
+        let outer = cogen::pin!(generator_of_kind!($outer, outer_slot, outer_body));
+        match outer.resume() {
+            Step::Complete(message) => message,
+            other => panic!("the outer generator did not complete: {other:?}"),
+        }
+    }};
 }
 
 #[test]
 fn co_of_a_slot_generator_used_in_another_slot_generator_panics() {
-    let mut outer_slot = IdentitySlot::new();
-    let outer = pin!(generator_in(&mut outer_slot, async |co: Co<'_, i32>| {
-        let mut nested_slot = IdentitySlot::new();
-        let nested = cogen::pin!(generator_in(
-            &mut nested_slot,
-            async move |_own: Co<'_, &str>| {
-                let mut co = co;
-                co.yield_(1).await;
-            }
-        ));
-        panic_message(|| nested.resume())
-    }));
-    let message = smuggled_message(outer);
+    let message = smuggled_message!(slot, slot);
     assert!(message.contains(WRONG_GENERATOR), "{message}");
 }
 
 #[test]
 fn co_of_a_slot_generator_used_in_a_counter_generator_panics() {
-    let mut outer_slot = IdentitySlot::new();
-    let outer = pin!(generator_in(&mut outer_slot, async |co: Co<'_, i32>| {
-        let nested = cogen::pin!(generator(async move |_own: Co<'_, &str>| {
-            let mut co = co;
-            co.yield_(1).await;
-        }));
-        panic_message(|| nested.resume())
-    }));
-    let message = smuggled_message(outer);
+    let message = smuggled_message!(slot, counter);
     assert!(message.contains(WRONG_GENERATOR), "{message}");
 }
 
 #[test]
 fn co_of_a_counter_generator_used_in_a_slot_generator_panics() {
-    let outer = pin!(generator(async |co: Co<'_, i32>| {
-        let mut nested_slot = IdentitySlot::new();
-        let nested = cogen::pin!(generator_in(
-            &mut nested_slot,
-            async move |_own: Co<'_, &str>| {
-                let mut co = co;
-                co.yield_(1).await;
-            }
-        ));
-        panic_message(|| nested.resume())
-    }));
-    let message = smuggled_message(outer);
+    let message = smuggled_message!(counter, slot);
     assert!(message.contains(WRONG_GENERATOR), "{message}");
 }
 
