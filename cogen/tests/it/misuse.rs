@@ -239,6 +239,27 @@ fn co_of_a_counter_generator_used_in_a_slot_generator_panics() {
 }
 
 #[test]
+fn a_slot_generator_is_send_and_resumes_on_another_thread() {
+    // A slot's address names the generator on every thread: the identity check passes where
+    // the generator goes, and still catches a `Co` from elsewhere (above).
+    let mut slot = IdentitySlot::new();
+    let mut g = cogen::pin!(generator_in(&mut slot, async |mut co: Co<'_, String>| {
+        co.yield_(String::from("made here")).await;
+        co.yield_(String::from("resumed there")).await;
+    }));
+    assert_eq!(g.next().as_deref(), Some("made here"));
+    let mut g = g.as_pin_mut();
+    assert_send(&g);
+    let rest: Vec<String> = std::thread::scope(|scope| {
+        scope
+            .spawn(move || cogen::Pinned::new(g.as_mut()).collect())
+            .join()
+            .expect("the other thread resumes it")
+    });
+    assert_eq!(rest, ["resumed there"]);
+}
+
+#[test]
 fn one_slot_names_one_generator_after_another() {
     // Each generator is gone before the slot names the next: the same identity, never two
     // live generators with it. Each yields through its own `Co`, so each check passes.
