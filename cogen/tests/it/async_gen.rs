@@ -529,6 +529,31 @@ fn rule_82_aclose_delegating_closes_innermost_first() {
     assert_eq!(g.state(), GenState::Closed);
 }
 
+// rules 51 and 82: an async sub-generator that raises the close request when none was asked
+// of it (after awaiting, so on a poll that continues its operation) raises it in the async
+// delegator at its `yield_from`, as CPython raises `GeneratorExit` there; the delegator
+// handles it and goes on.
+#[test]
+fn rule_51_async_sub_raising_the_close_request_unasked_raises_it_in_the_delegator() {
+    let log = Log::new();
+    let g = pin!(async_generator(async |mut co| {
+        let sub = async_generator(async |mut co| {
+            let _finally = log.finally("sub finally");
+            co.yield_(1).await;
+            yield_now().await;
+            co.raise::<()>(Interrupt::Close).await;
+        });
+        match co.yield_from(sub).catch().await {
+            Err(Interrupt::Close) => log.push("delegator caught exit"),
+            other => log.push(format!("delegator got {other:?}")),
+        }
+        co.yield_(2).await;
+    }));
+    let items: Vec<u32> = block_on(g.collect());
+    assert_eq!(items, [1, 2]);
+    assert_eq!(log.take(), ["sub finally", "delegator caught exit"]);
+}
+
 // ---------------------------------------------------------------------------------------------
 // rule 83: agen_aclose_ignored
 
