@@ -63,9 +63,10 @@ pub(crate) enum Suspension {
 ///    other access to the body or the phase, can exist until they return.
 /// 2. **The slot follows the phase.** The body's slot (`Gen::body`, an untagged union) holds
 ///    the future in `Created`, the `Suspended*` and `Awaiting*` phases and `Running`; nothing
-///    in `Closed`; the return value kept for `take_return` in `Returned`. Code that ends the
-///    future or takes the value sets the new phase *first*, so a panic in a destructor can
-///    never drop anything twice. A closed generator's future is never polled again, and a
+///    in `Closed` and `Exited`; the return value kept for `take_return` in `Returned`. Code
+///    that ends the future or takes the value sets the new phase *first*, so a panic in a
+///    destructor can never drop anything twice. (`Exited` is only ever set after the future
+///    was dropped in `Closed`.) A closed generator's future is never polled again, and a
 ///    panic while `Running` moves to `Closed` and drops the future (a guard does it during
 ///    unwinding), so a resumed-after-panic future is never polled.
 /// 3. **Pinned once polled.** The future is polled only through `Pin<&Gen>`, so from the first
