@@ -1,8 +1,8 @@
 //! The benchmarks' no-protocol floors have `unsafe` code of their own: the `tree` floor
 //! (`benches/workloads/tree_floor.rs`) keeps raw pointers to pinned futures between polls, the
-//! stream floor (`benches/workloads/stream_floor.rs`) hands values over through its waker's
-//! data pointer. They run here, on small inputs, so that Miri checks them too (`.ci/run` runs
-//! this test under both aliasing models).
+//! stream floor (`benches/workloads/stream_floor.rs`, also the boxed `yield_sum` floor) hands
+//! values over through its waker's data pointer. They run here, on small inputs, so that Miri
+//! checks them too (`.ci/run` runs this test under both aliasing models).
 
 use std::future::Future;
 use std::pin::{Pin, pin};
@@ -15,7 +15,7 @@ mod stream_floor;
 #[path = "../benches/workloads/tree_floor.rs"]
 mod tree_floor;
 
-use stream_floor::{AwaitFloor, await_floor_yield};
+use stream_floor::{AwaitFloor, FloorIter, await_floor_yield};
 use tree_floor::{FloorWalk, floor_delegate, floor_yield};
 
 /// The in-order walk of the keys `lo..hi`, each subtree a boxed future (any depth).
@@ -131,6 +131,17 @@ fn the_stream_floor_yields_its_values_then_stays_finished() {
     assert_eq!(drain(counter.as_mut()), [0, 1, 2, 3, 4]);
     let mut cx = Context::from_waker(Waker::noop());
     assert_eq!(counter.as_mut().poll_next(&mut cx), Poll::Ready(None));
+}
+
+#[test]
+fn the_boxed_floor_iterates_its_values_then_stays_finished() {
+    let mut counter = FloorIter(Box::pin(AwaitFloor::new(async {
+        for i in 0..5 {
+            await_floor_yield(i).await;
+        }
+    })));
+    assert_eq!(counter.by_ref().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    assert_eq!(counter.next(), None);
 }
 
 #[test]

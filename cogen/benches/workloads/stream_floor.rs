@@ -1,6 +1,7 @@
-//! The floor of `stream_sum` and `stream_fold`: an async generator built on `.await` with no
-//! protocol at all (the rows `reference/await floor, no protocol`), in a module of its own so
-//! that `tests/bench_floors.rs` can run its `unsafe` code under Miri.
+//! The floor of `stream_sum` and `stream_fold`, and of the boxed `yield_sum` row: an async
+//! generator built on `.await` with no protocol at all (the rows `reference/await floor, no
+//! protocol`), in a module of its own so that `tests/bench_floors.rs` can run its `unsafe` code
+//! under Miri.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -96,6 +97,28 @@ impl<F: Future<Output = ()>> Stream for AwaitFloor<F> {
                 Some(value) => Poll::Ready(Some(value)),
                 None => unreachable!("an AwaitFloor body awaits nothing but its yields"),
             },
+        }
+    }
+}
+
+/// An [`AwaitFloor`] behind a pinning pointer, resumed as an `Iterator` (a no-op waker stands in
+/// for an executor's): the floor of the boxed `yield_sum` row, a synchronous generator built on
+/// `.await` with no protocol.
+pub(crate) struct FloorIter<P>(pub(crate) Pin<P>);
+
+impl<P, F> Iterator for FloorIter<P>
+where
+    P: std::ops::DerefMut<Target = AwaitFloor<F>>,
+    F: Future<Output = ()>,
+{
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.0.as_mut().poll_next(&mut cx) {
+            Poll::Ready(item) => item,
+            Poll::Pending => unreachable!("an AwaitFloor is always ready"),
         }
     }
 }

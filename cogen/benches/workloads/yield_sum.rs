@@ -2,10 +2,13 @@
 //! resume/yield round trip with nothing else in it.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::hint::black_box;
+use std::pin::Pin;
 
 use cogen::Generator;
 
+use super::stream_floor::{AwaitFloor, FloorIter, await_floor_yield};
 use super::{Rows, sum, sum_coroutine};
 
 /// `0 + 1 + … + (n - 1)`.
@@ -136,6 +139,13 @@ fn sum_elsewhere<I: Iterator<Item = u64> + ?Sized>(iter: Box<I>) -> u64 {
     sum(iter)
 }
 
+/// The boxed await floor summed in a function of its own, as [`sum_elsewhere`] sums the boxed
+/// hand-written iterators (inlined where it is made, the optimiser keeps it in registers).
+#[inline(never)]
+fn sum_floor_elsewhere<F: Future<Output = ()>>(floor: Pin<Box<AwaitFloor<F>>>) -> u64 {
+    sum(FloorIter(floor))
+}
+
 /// The `cogen/pinned` row (a named function, to find it in a profile).
 #[inline(never)]
 fn pinned_in_place(n: u64) -> u64 {
@@ -206,6 +216,19 @@ pub(crate) fn rows(rows: &mut impl Rows, n: u64) {
         |g| sum(cogen::pin!(g)),
     );
     rows.row("cogen/boxed", move || cogen_counter_body!(n).boxed(), sum);
+    // The least a boxed generator built on `.await` can cost: yields that pass their value
+    // through the waker, with no protocol at all (no states, checks, send, throw or close).
+    rows.row(
+        "reference/await floor, no protocol (boxed)",
+        move || {
+            Box::pin(AwaitFloor::new(async move {
+                for i in 0..n {
+                    await_floor_yield(i).await;
+                }
+            }))
+        },
+        sum_floor_elsewhere,
+    );
     // Made behind `black_box`, so that the optimiser cannot see which generator the handle
     // holds (as where a `BoxGen` is returned from a function it does not inline): the dynamic
     // call is measured. Made where it is iterated, the call is devirtualised.
